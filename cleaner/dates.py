@@ -1,0 +1,87 @@
+"""Find a publication date in a short line ("Monday, November 10, 2025").
+
+Text dumps carry the date as a line near the headline; HTML pages have it in
+their metadata (trafilatura reads that). This parser knows the common written
+forms, in English and a few other languages, and answers ISO 8601 dates.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_MONTHS: dict[str, int] = {}
+for _names in (
+    # English, German, Spanish, French, Italian, Portuguese, Dutch (long and short forms)
+    "january february march april may june july august september october november december",
+    "jan feb mar apr may jun jul aug sep oct nov dec",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "januari februari maart april mei juni juli augustus september oktober november december",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+):
+    for _i, _name in enumerate(_names.split()):
+        _MONTHS.setdefault(_name, _i + 1)
+_MONTHS["sept"] = 9
+
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_YEAR = r"(?P<y>(?:19|20)\d\d)"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th|er|º)?"
+_MON = rf"(?P<m>{_MONTH_RE})\.?"
+
+#: The written forms, tried in order. Each needs a four-digit year, so counts and
+#: prices ("12 of 30") are never read as dates.
+_FORMS = [
+    re.compile(rf"\b{_MON}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # November 10, 2025
+    re.compile(rf"\b{_DAY}\.?\s+(?:de\s+)?{_MON}\s+(?:de\s+)?{_YEAR}\b", re.I),  # 10 de nov. 2025
+    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]?\d)-(?P<d>[0-3]?\d)\b"),  # 2025-11-10
+    re.compile(r"\b(?P<y>(?:19|20)\d\d)/(?P<mo>[01]?\d)/(?P<d>[0-3]?\d)\b"),  # 2025/11/10
+    re.compile(r"(?P<y>(?:19|20)\d\d)年\s*(?P<mo>[01]?\d)月\s*(?P<d>[0-3]?\d)日"),  # 2025年11月10日
+    re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<mo>[01]?\d)\.(?P<y>(?:19|20)\d\d)\b"),  # 10.11.2025
+]
+
+#: A line longer than this is prose that mentions a date, not a date line.
+MAX_DATELINE_WORDS = 14
+
+
+def find_date(line: str) -> str | None:
+    """The first valid date written in `line`, as ISO 8601, or None."""
+    for form in _FORMS:
+        for match in form.finditer(line):
+            parts = match.groupdict()
+            month = _MONTHS.get(parts["m"].lower()) if parts.get("m") else int(parts["mo"])
+            try:
+                return date(int(parts["y"]), month or 0, int(parts["d"])).isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+_BYLINE = re.compile(
+    r"^(by|von|por|par|di|door|автор|author|written by|words by|posted by)[:\s]+"
+    r"[\w.'’\-]+(\s+[\w.'’\-]+){0,5}(\s*(,|and|und|y|et|&)\s*[\w.'’\-]+(\s+[\w.'’\-]+){0,4})*"
+    r"(\s*[|,\-–—•·]\s*.*)?$",
+    re.I,
+)
+_TIME = re.compile(r"^\d{1,2}:\d\d(\s*[ap]\.?m\.?)?(\s+\w{2,4})?$", re.I)
+_STAMP = re.compile(
+    r"^(updated|published|posted|last updated|last modified|modified|aktualisiert|publicado)\b"
+    r"[^.!?]{0,40}\d", re.I
+)
+_AGO = re.compile(r"^\d+\s+(minutes?|hours?|days?|weeks?|months?|mins?|hrs?)\s+ago$", re.I)
+
+
+def is_dateline(line: str, words: int) -> bool:
+    """A short line that is a date, a time, a byline, or a mix of them."""
+    if words > MAX_DATELINE_WORDS:
+        return False
+    stripped = line.strip()
+    if _TIME.match(stripped) or _AGO.match(stripped) or _STAMP.match(stripped):
+        return True
+    if _BYLINE.match(stripped) and not stripped.endswith((".", "?", "!")):
+        return True
+    return find_date(stripped) is not None and not stripped.endswith((".", "?", "!"))

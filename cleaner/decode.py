@@ -1,0 +1,359 @@
+"""Turn raw page bytes into text, and tell HTML pages from plain-text dumps.
+
+Scraped dumps arrive with every encoding mistake the web can make, so decoding
+follows the order a browser would use (BOM, transport header, in-page
+declaration) before falling back to detection, and it never fails on merely
+imperfect bytes: a page with a few bad bytes is still a page. It does fail,
+with a sentence fit for errors.jsonl, on input that is not text at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import charset_normalizer
+
+#: How many leading bytes the binary checks look at. 8 KB holds the markup head
+#: and the start of the body of a typical page, enough for a stable share.
+SAMPLE_BYTES = 8 * 1024
+
+#: Where in-page charset declarations are searched. The HTML standard asks
+#: browsers to prescan 1024 bytes; real pages put long scripts before the meta
+#: tag often enough that 4 KB finds far more of them at no real cost.
+META_SCAN_BYTES = 4 * 1024
+
+#: NUL bytes above this share of the sample mean binary. Text has none; UTF-16
+#: ASCII text has ~50%, and is recognised before this check applies.
+MAX_NUL_SHARE = 0.10
+
+#: Control characters (other than tab, newline, return, form feed) above this
+#: share of the decoded sample mean binary. Random bytes give ~11%; real text
+#: with a stray escape code stays well under 1%.
+MAX_CONTROL_SHARE = 0.05
+
+#: UTF-16 without a BOM: one byte parity must be NUL at least this often (ASCII
+#: and Latin letters give ~100%) while the other parity stays below the second
+#: value (it only holds NUL for U+0000 or characters like U+0100..U+01FF).
+UTF16_NUL_PARITY_SHARE = 0.40
+UTF16_OTHER_PARITY_MAX = 0.05
+
+#: Bytes that fail UTF-8 are still decoded as UTF-8 (with U+FFFD) when valid
+#: multi-byte characters outnumber them this many times: a UTF-8 page with a few
+#: broken bytes, not a legacy encoding (whose accented bytes almost never form
+#: valid UTF-8 sequences).
+MOSTLY_UTF8_RATIO = 10
+
+#: Labels browsers treat as a superset encoding (WHATWG Encoding Standard): the
+#: labelled codec would reject characters such pages really contain.
+BROWSER_SUPERSETS: dict[str, str] = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "iso8859-11": "cp874",
+    "gb2312": "gbk",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "big5": "big5hkscs",
+}
+
+#: The legacy encodings of the WHATWG Encoding Standard (in charset_normalizer's
+#: names): the only ones web pages use. Letting the detector pick from all ~100
+#: Python code pages yields EBCDIC or cp1006 guesses for short Western pages.
+#: UTF-7 is left out on purpose: browsers refuse it (script-injection risk).
+WEB_ENCODINGS: tuple[str, ...] = (
+    "utf_8", "utf_16_le", "utf_16_be", "cp866", "iso8859_2", "iso8859_3", "iso8859_4",
+    "iso8859_5", "iso8859_6", "iso8859_7", "iso8859_8", "iso8859_10", "iso8859_13",
+    "iso8859_14", "iso8859_15", "iso8859_16", "koi8_r", "koi8_u", "mac_roman",
+    "mac_cyrillic", "cp874", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255",
+    "cp1256", "cp1257", "cp1258", "gbk", "gb18030", "big5", "euc_jp", "iso2022_jp",
+    "shift_jis", "cp932", "euc_kr", "cp949",
+)  # fmt: skip
+
+#: The last resort, as in browsers with a Western default locale; it decodes
+#: any byte (undefined ones become U+FFFD with errors="replace").
+FALLBACK_CODEC = "cp1252"
+
+#: (conditions, label) pairs; every (offset, bytes) condition must hold. More
+#: specific entries come first (RIFF subtypes before plain RIFF).
+BINARY_SIGNATURES: tuple[tuple[tuple[tuple[int, bytes], ...], str], ...] = (
+    (((0, b"\x89PNG\r\n\x1a\n"),), "PNG image"),
+    (((0, b"\xff\xd8\xff"),), "JPEG image"),
+    (((0, b"GIF87a"),), "GIF image"),
+    (((0, b"GIF89a"),), "GIF image"),
+    (((0, b"RIFF"), (8, b"WEBP")), "WebP image"),
+    (((0, b"RIFF"), (8, b"WAVE")), "WAV audio"),
+    (((0, b"RIFF"), (8, b"AVI ")), "AVI video"),
+    (((0, b"RIFF"),), "RIFF media file"),
+    (((4, b"ftypavif"),), "AVIF image"),
+    (((4, b"ftyphei"),), "HEIC image"),
+    (((4, b"ftyp"),), "MP4 video"),
+    (((0, b"II*\x00"),), "TIFF image"),
+    (((0, b"MM\x00*"),), "TIFF image"),
+    (((0, b"%PDF-"),), "PDF document"),
+    (((0, b"PK\x03\x04"),), "ZIP archive"),
+    (((0, b"PK\x05\x06"),), "ZIP archive"),
+    (((0, b"PK\x07\x08"),), "ZIP archive"),
+    (((0, b"\x1f\x8b"),), "gzip data"),
+    (((0, b"7z\xbc\xaf\x27\x1c"),), "7z archive"),
+    (((0, b"\xfd7zXZ\x00"),), "xz archive"),
+    (((0, b"\x28\xb5\x2f\xfd"),), "zstd data"),
+    (((0, b"Rar!\x1a\x07"),), "RAR archive"),
+    (((0, b"BZh"), (4, b"1AY&SY")), "bzip2 data"),
+    (((0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),), "Microsoft Office document"),
+    (((0, b"\x7fELF"),), "ELF executable"),
+    (((0, b"\xca\xfe\xba\xbe"),), "Java class file"),
+    (((0, b"\x00asm"),), "WebAssembly module"),
+    (((0, b"SQLite format 3\x00"),), "SQLite database"),
+    (((0, b"OggS"),), "Ogg media file"),
+    (((0, b"fLaC"),), "FLAC audio"),
+    (((0, b"ID3\x02"),), "MP3 audio"),
+    (((0, b"ID3\x03"),), "MP3 audio"),
+    (((0, b"ID3\x04"),), "MP3 audio"),
+    (((0, b"wOFF"),), "WOFF font"),
+    (((0, b"wOF2"),), "WOFF2 font"),
+)
+
+#: BOMs, longest first: the UTF-32 LE BOM starts with the UTF-16 LE one.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_META_CHARSET = re.compile(
+    rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(
+    rb"""\A\s*<\?xml\b[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:\-]+)""", re.IGNORECASE
+)
+# C0 controls other than NUL (checked on the bytes, then stripped) and \t \n \r \f,
+# plus DEL and the C1 block: real text never contains them.
+_CONTROL_CHARS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# Undecodable bytes under errors="surrogateescape", and every non-ASCII character.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+class DecodeError(ValueError):
+    """Input that cannot be read as text; the message is one plain sentence."""
+
+
+def decode(raw: bytes, *, declared: str | None = None) -> tuple[str, str]:
+    """Decode page bytes the way a browser would, falling back to detection.
+
+    Args:
+        raw: the file's bytes (already decompressed).
+        declared: a charset from outside the file (an HTTP header); ignored when
+            unknown or when the bytes do not decode with it.
+
+    Returns:
+        The text (NULs removed, newlines normalised to ``\\n``) and the Python
+        codec name used, e.g. ``"utf-8"``, ``"cp1252"``, ``"utf-16-le"``.
+
+    Raises:
+        DecodeError: empty input, whitespace only, or binary content.
+
+    Example:
+        >>> decode(b"caf\\xc3\\xa9\\r\\n")
+        ('café\\n', 'utf-8')
+    """
+    if not raw:
+        raise DecodeError("empty file")
+    label = binary_signature(raw)
+    if label is not None:
+        raise DecodeError(f"binary content ({label}), not a text or HTML page")
+
+    sample = raw[:SAMPLE_BYTES]
+    bom = _bom_encoding(raw)
+    wide = bom if bom not in (None, "utf-8-sig") else _utf16_without_bom(sample)
+    if wide is None and sample.count(0) > MAX_NUL_SHARE * len(sample):
+        raise DecodeError("binary content, not a text or HTML page")
+
+    text, encoding = _decode_chain(raw, declared=declared, bom=bom, wide=wide)
+    head = text[:SAMPLE_BYTES]
+    if head and len(_CONTROL_CHARS.findall(head)) > MAX_CONTROL_SHARE * len(head):
+        raise DecodeError("binary content, not a text or HTML page")
+
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise DecodeError("file has no text")
+    return text, encoding
+
+
+def binary_signature(raw: bytes) -> str | None:
+    """Name the binary format whose magic number starts ``raw``, if any."""
+    for conditions, label in BINARY_SIGNATURES:
+        if all(raw[offset : offset + len(magic)] == magic for offset, magic in conditions):
+            return label
+    return None
+
+
+def charset_codec(label: str | None, *, in_page: bool = False) -> str | None:
+    """Map a charset label to the Python text codec a browser would use.
+
+    Returns None for unknown labels and for non-text codecs such as ``base64``
+    (``codecs.lookup`` accepts those). An in-page UTF-16/32 label means UTF-8:
+    the page could not have been read far enough to find it otherwise (HTML
+    standard, "prescan").
+    """
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+        b"".decode(name)  # raises LookupError for bytes-to-bytes codecs
+    except (LookupError, ValueError):
+        return None
+    if in_page and name.startswith(("utf-16", "utf-32")):
+        return "utf-8"
+    return BROWSER_SUPERSETS.get(name, name)
+
+
+def _bom_encoding(raw: bytes) -> str | None:
+    for bom, name in BOMS:
+        if raw.startswith(bom):
+            return name
+    return None
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """Recognise BOM-less UTF-16 by NULs sitting on one byte parity only."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 2:
+        return None
+    even_share, odd_share = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_share >= UTF16_NUL_PARITY_SHARE and even_share < UTF16_OTHER_PARITY_MAX:
+        return "utf-16-le"
+    if even_share >= UTF16_NUL_PARITY_SHARE and odd_share < UTF16_OTHER_PARITY_MAX:
+        return "utf-16-be"
+    return None
+
+
+def _in_page_charset(raw: bytes) -> str | None:
+    head = raw[:META_SCAN_BYTES]
+    for pattern in (_META_CHARSET, _XML_ENCODING):
+        match = pattern.search(head)
+        if match:
+            codec = charset_codec(match.group(1).decode("ascii"), in_page=True)
+            if codec:
+                return codec
+    return None
+
+
+def _try(raw: bytes, codec: str | None) -> str | None:
+    if codec is None:
+        return None
+    try:
+        return raw.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _decode_chain(
+    raw: bytes, *, declared: str | None, bom: str | None, wide: str | None
+) -> tuple[str, str]:
+    """Try each source of truth in browser order; the last step cannot fail."""
+    if wide:
+        # A wide BOM or NULs on one byte parity are strong evidence: keep the
+        # encoding even if the end is damaged (odd length after truncation).
+        return raw.decode(wide, errors="replace"), wide
+    text = _try(raw, bom)
+    if bom and text is not None:
+        return text, bom
+    declared_codec = charset_codec(declared)
+    if declared_codec and declared_codec.startswith(("utf-16", "utf-32")):
+        declared_codec = None  # a wide label on bytes without wide patterns is wrong
+    for codec in (declared_codec, _in_page_charset(raw), "utf-8"):
+        text = _try(raw, codec)
+        if codec is not None and text is not None:
+            return text, codec
+
+    mostly = _mostly_utf8(raw)
+    if mostly is not None:
+        return mostly, "utf-8"
+
+    codec = _detect(raw)
+    if codec is not None:
+        text = _try(raw, codec)
+        if text is None:  # the detector samples chunks; a later one may be bad
+            text = raw.decode(codec, errors="replace")
+        return text, codec
+    return raw.decode(FALLBACK_CODEC, errors="replace"), FALLBACK_CODEC
+
+
+def _detect(raw: bytes) -> str | None:
+    """Guess the encoding among those the web uses; ties go to windows-1252.
+
+    On short inputs the detector often scores several code pages the same (a
+    lone "\xff" is equally Farsi cp1006 or Western cp1252); with no evidence to
+    separate them, the browser default is the least surprising answer.
+    """
+    matches = charset_normalizer.from_bytes(raw, cp_isolation=list(WEB_ENCODINGS))
+    best = matches.best()
+    if best is None:
+        return None
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if any(FALLBACK_CODEC in m.could_be_from_charset for m in tied):
+        return FALLBACK_CODEC
+    return charset_codec(best.encoding) or best.encoding
+
+
+def _mostly_utf8(raw: bytes) -> str | None:
+    """Decode UTF-8 with a few broken bytes (truncation, a stray byte) as UTF-8."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    bad = len(_ESCAPED_BYTE.findall(text))
+    good = len(_NON_ASCII.findall(text)) - bad
+    if good == 0 or bad * MOSTLY_UTF8_RATIO > good:
+        return None
+    return raw.decode("utf-8", errors="replace")
+
+
+# --- html or text ---------------------------------------------------------------
+
+#: How much of the start of the text the kind sniffing looks at.
+SNIFF_CHARS = 2048
+
+#: A page needs this many tags in the sniff window, and tags must make up this
+#: share of its characters: a text dump quoting "<div>" in a sentence has one
+#: tag and ~0.3% markup; the head of a real page is mostly markup (>30%).
+MIN_TAGS = 5
+MIN_MARKUP_SHARE = 0.10
+
+_HTML_START = ("<!doctype html", "<html")
+_TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9-]*|/[a-zA-Z][a-zA-Z0-9-]*|!--)[^<>]{0,1000}>")
+_STRUCTURE_TAG = re.compile(r"<(?:head|body|div|p|meta|title)(?=[\s>/])", re.IGNORECASE)
+_FRAGMENT_START = re.compile(
+    r"<(?:!--|(?:head|body|div|p|meta|title|article|section|main|table|ul|ol|h[1-6])(?=[\s>/]))",
+    re.IGNORECASE,
+)
+
+
+def sniff_kind(text: str) -> str:
+    """Say whether text is an HTML page ("html") or a plain-text dump ("text").
+
+    Example:
+        >>> sniff_kind("<!DOCTYPE html><html><body><p>Hi</p></body></html>")
+        'html'
+        >>> sniff_kind("Use a <div> to group things.\\nThat is all.")
+        'text'
+    """
+    head = text.lstrip("\ufeff \t\r\n\f\v")[:SNIFF_CHARS]
+    lowered = head.lower()
+    if lowered.startswith(_HTML_START):
+        return "html"
+    if lowered.startswith("<?xml") and ("<html" in lowered or "<!doctype html" in lowered):
+        return "html"
+    if not _STRUCTURE_TAG.search(head):
+        return "text"
+    tags = _TAG.findall(head)
+    markup = sum(len(tag) for tag in tags)
+    if len(tags) >= MIN_TAGS and markup >= MIN_MARKUP_SHARE * len(head):
+        return "html"
+    # A short fragment such as "<div><p>Hi</p></div>" is HTML if it opens with a tag.
+    if len(tags) >= 2 and _FRAGMENT_START.match(head):
+        return "html"
+    return "text"

@@ -1,0 +1,85 @@
+"""Group verified duplicate pairs into clusters and pick one document to keep.
+
+Documents are numbered by input position, and every rule here breaks ties by
+that position, so the same input always gives the same clusters and keepers,
+whatever order the pairs were found in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+class UnionFind:
+    """Disjoint sets over the integers 0..size-1.
+
+    The root of a set is always its smallest member, which makes roots (and so
+    cluster order) independent of the order unions happen in. Path compression
+    keeps `find` near constant time on the long chains a crawl of syndicated
+    copies produces.
+
+    Example:
+        >>> uf = UnionFind(4)
+        >>> uf.union(3, 1)
+        1
+        >>> uf.groups()
+        [[0], [1, 3], [2]]
+    """
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError(f"size must be non-negative, got {size}")
+        self._parent = list(range(size))
+
+    def __len__(self) -> int:
+        return len(self._parent)
+
+    def find(self, item: int) -> int:
+        """Return the root (smallest member) of item's set."""
+        root = item
+        while self._parent[root] != root:
+            root = self._parent[root]
+        while self._parent[item] != root:  # path compression
+            self._parent[item], item = root, self._parent[item]
+        return root
+
+    def union(self, a: int, b: int) -> int:
+        """Merge the sets of a and b; return the root of the merged set."""
+        root_a, root_b = self.find(a), self.find(b)
+        root, child = min(root_a, root_b), max(root_a, root_b)
+        self._parent[child] = root
+        return root
+
+    def groups(self) -> list[list[int]]:
+        """Return every set (singletons too), members ascending, sets ordered by
+        their smallest member."""
+        by_root: dict[int, list[int]] = {}
+        for item in range(len(self._parent)):
+            by_root.setdefault(self.find(item), []).append(item)
+        return list(by_root.values())
+
+
+def choose_keepers(groups: Iterable[Sequence[int]], lengths: Sequence[int]) -> dict[int, int]:
+    """Map every document index to the index of the document kept for its group.
+
+    The longest text is kept because a longer copy usually carries what the
+    shorter one has plus more (a full article versus a syndicated excerpt);
+    equal lengths go to the earliest input, the copy a crawler saw first.
+
+    Args:
+        groups: Disjoint groups of document indices, e.g. `UnionFind.groups()`.
+        lengths: Text length of each document, indexed like the groups.
+
+    Example:
+        >>> choose_keepers([[0, 2], [1]], lengths=[10, 5, 12])
+        {0: 2, 2: 2, 1: 1}
+    """
+    keepers: dict[int, int] = {}
+    for group in groups:
+        keeper = min(group, key=lambda index: (-lengths[index], index))
+        for index in group:
+            keepers[index] = keeper
+    return keepers
+
+
+__all__ = ["UnionFind", "choose_keepers"]

@@ -1,0 +1,288 @@
+"""Our block classifier for plain-text dumps (the text a browser shows).
+
+A dump has no markup, so every line is a block and the article is found by its
+shape: runs of long, stop-word-rich sentences ("good" lines) with little between
+them. The densest such run is the body; the headline is the line just before it
+that shares its words; everything before is navigation, everything after is
+chrome, comments or teasers, and every removal keeps its reason.
+
+Steps: `features` per line -> `_clusters` of good lines -> the best cluster is
+the body region -> `_find_title` -> labels for lines before, inside and after.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cleaner.dates import find_date, is_dateline
+from cleaner.document import Block
+from cleaner.language import Language, count_words, guess
+from cleaner.strip import rules
+from cleaner.strip.patterns import SECTION_END_REASONS, WEAK_SECTION_MARKERS
+
+#: A body line has at least this many words. Article paragraphs run to 20+ words;
+#: 12 keeps one-sentence paragraphs while headlines of teasers (often 10-20 words)
+#: still need sentence punctuation to count.
+GOOD_MIN_WORDS = 12
+#: A line this long counts as prose even without a closing punctuation mark.
+LONG_LINE_WORDS = 30
+#: Minimum stop-word share for prose. jusText's English threshold is 0.30 on its
+#: own (larger) lists; 0.2 keeps prose in languages with short lists too.
+MIN_DENSITY = 0.2
+#: Minimum particle share for unspaced (CJK) prose, by the same reasoning.
+MIN_DENSITY_UNSPACED = 0.1
+#: How much non-body text may separate two body lines of one article, in lines.
+#: Chrome-lexicon lines count half: an inline share bar does not end a story.
+MAX_GAP = 6.0
+#: How many lines above the body the headline is looked for.
+TITLE_LOOKBACK = 8
+#: Share of a headline's content words that must recur in the first paragraphs.
+TITLE_MIN_OVERLAP = 0.3
+#: Lines of at most this many words are "short": labels, menu items, names.
+SHORT_WORDS = 3
+#: A headline candidate has at least this many words.
+TITLE_MIN_WORDS = 3
+
+_SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]]\s*$")
+_TRUNCATED = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$")
+_NUMERIC = re.compile(r"^[\d\s.,:/|()+\-]*$")
+_STEM_WORD = re.compile(r"\w+")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+@dataclass(slots=True)
+class Line:
+    """A line and the features the classifier decides on."""
+
+    index: int
+    text: str
+    words: int
+    density: float
+    sentence: bool
+    truncated: bool
+    chrome: str | None
+    dateline: bool
+
+    @property
+    def numeric(self) -> bool:
+        return bool(_NUMERIC.match(self.text))
+
+
+def features(lines: list[str], lang: Language) -> list[Line]:
+    out = []
+    for i, text in enumerate(lines):
+        words = count_words(text)
+        chrome = rules.chrome_reason(text, words)
+        out.append(
+            Line(
+                index=i,
+                text=text,
+                words=words,
+                density=lang.density(text),
+                sentence=bool(_SENTENCE_END.search(text)) and not text.endswith(":"),
+                truncated=bool(_TRUNCATED.search(text)),
+                chrome=chrome,
+                dateline=chrome is None and is_dateline(text, words),
+            )
+        )
+    return out
+
+
+def _is_good(line: Line, min_density: float) -> bool:
+    if line.chrome or line.truncated or line.dateline or line.words < GOOD_MIN_WORDS:
+        return False
+    return line.density >= min_density and (line.sentence or line.words >= LONG_LINE_WORDS)
+
+
+def _is_prose(line: Line, min_density: float) -> bool:
+    """A shorter sentence: kept at the edges of the body, never a body seed."""
+    return (
+        not (line.chrome or line.truncated or line.dateline)
+        and line.words >= 5
+        and line.sentence
+        and line.density >= min_density
+    )
+
+
+def _ends_section(line: Line) -> bool:
+    return (
+        line.chrome in SECTION_END_REASONS
+        and rules.normalise(line.text) not in WEAK_SECTION_MARKERS
+        and line.words <= 8
+    )
+
+
+def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
+    """Group good lines into runs separated by little else."""
+    clusters: list[list[int]] = []
+    current: list[int] = []
+    gap = 0.0
+    for line in lines:
+        if good[line.index]:
+            if current and gap > MAX_GAP:
+                clusters.append(current)
+                current = []
+            current.append(line.index)
+            gap = 0.0
+        elif _ends_section(line):
+            if current:
+                clusters.append(current)
+            current, gap = [], 0.0
+        else:
+            gap += 0.5 if line.chrome else 1.0
+    if current:
+        clusters.append(current)
+    return clusters
+
+
+def _stems(text: str, lang: Language) -> set[str]:
+    """Content-word stems for comparing a headline with the body."""
+    if lang.unspaced:
+        return {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
+    return {
+        w[:5]
+        for w in _STEM_WORD.findall(text.casefold())
+        if len(w) > 2 and w not in lang.stopwords and not w.isdigit()
+    }
+
+
+def _title_candidate(line: Line) -> bool:
+    return (
+        line.chrome is None
+        and not line.dateline
+        and not line.truncated
+        and not line.numeric
+        and TITLE_MIN_WORDS <= line.words <= LONG_LINE_WORDS
+        and not line.text.endswith(":")
+    )
+
+
+def _find_title(lines: list[Line], start: int, body: list[Line], lang: Language) -> int | None:
+    """The earliest line shortly above the body whose words the body repeats."""
+    body_stems: set[str] = set()
+    for line in body[:3]:
+        body_stems |= _stems(line.text, lang)
+    best = None
+    for i in range(start - 1, max(-1, start - 1 - TITLE_LOOKBACK), -1):
+        line = lines[i]
+        if _ends_section(line):
+            break
+        if not _title_candidate(line):
+            continue
+        stems = _stems(line.text, lang)
+        shared = stems & body_stems
+        if stems and len(shared) >= min(2, len(stems)) and len(shared) / len(stems) >= (
+            TITLE_MIN_OVERLAP
+        ):
+            best = i
+    return best
+
+
+def _before_reason(line: Line) -> str:
+    if line.chrome:
+        return line.chrome
+    if line.dateline:
+        return "dateline"
+    if line.truncated:
+        return "teaser"
+    return "navigation" if line.words <= 6 else "site-chrome"
+
+
+def _after_reasons(lines: list[Line]) -> list[str]:
+    """Reasons for the lines after the article, read as sections."""
+    reasons = []
+    section = None
+    for pos, line in enumerate(lines):
+        nxt = lines[pos + 1] if pos + 1 < len(lines) else None
+        if line.chrome:
+            reason = line.chrome
+            if _ends_section(line):
+                section = "comments" if line.chrome == "comment-form" else line.chrome
+        elif line.dateline:
+            reason = "dateline"
+        elif line.truncated or (nxt is not None and nxt.truncated and line.words >= 2):
+            reason = "teaser"
+        elif section == "comments":
+            reason = "comments"
+        elif section == "related-list" or line.words >= TITLE_MIN_WORDS + 1:
+            reason = "teaser" if not line.sentence or section else "site-chrome"
+        else:
+            reason = "site-chrome"
+        reasons.append(reason)
+    return reasons
+
+
+def _inside(line: Line, nxt: Line | None, min_density: float) -> tuple[str, str | None]:
+    """Kind and removal reason (None to keep) for a non-body line inside the article."""
+    if line.chrome:
+        return "line", line.chrome
+    if line.dateline:
+        return "line", "dateline"
+    if line.truncated and line.words < LONG_LINE_WORDS:
+        return "line", "teaser"
+    if line.numeric:
+        return "line", "site-chrome"
+    if line.words <= SHORT_WORDS and not line.sentence:
+        # a short heading introduces prose; a short line before more furniture is a label
+        if nxt is None or not (_is_prose(nxt, min_density) or nxt.words > SHORT_WORDS):
+            return "line", "site-chrome"
+    return ("paragraph" if line.sentence else "heading"), None
+
+
+@dataclass(frozen=True, slots=True)
+class TextResult:
+    blocks: list[Block]
+    title: str | None
+    date: str | None
+    language: str
+
+
+def classify(text: str) -> TextResult:
+    """Split a text dump into line blocks and decide each one."""
+    raw = [ln.strip() for ln in text.splitlines()]
+    raw = [ln for ln in raw if ln]
+    lang = guess(text)
+    min_density = MIN_DENSITY_UNSPACED if lang.unspaced else MIN_DENSITY
+    lines = features(raw, lang)
+    good = [_is_good(ln, min_density) for ln in lines]
+    clusters = _clusters(lines, good)
+    blocks = [Block(ln.text, "line") for ln in lines]
+    if not clusters:
+        for line, block in zip(lines, blocks):
+            block.remove(_before_reason(line))
+        return TextResult(blocks, None, None, lang.name)
+
+    best = max(clusters, key=lambda c: (sum(len(lines[i].text) for i in c), -c[0]))
+    start, end = best[0], best[-1]
+    while start > 0 and _is_prose(lines[start - 1], min_density):
+        start -= 1
+    while end + 1 < len(lines) and _is_prose(lines[end + 1], min_density):
+        end += 1
+    title_at = _find_title(lines, start, [lines[i] for i in best], lang)
+    head = title_at + 1 if title_at is not None else start
+
+    for line, block in zip(lines[:head], blocks[:head]):
+        block.remove(_before_reason(line))
+    if title_at is not None:
+        blocks[title_at].keep()
+        blocks[title_at].kind = "title"
+    for i in range(head, end + 1):
+        line = lines[i]
+        if good[i]:
+            blocks[i].kind = "paragraph"
+            continue
+        kind, reason = _inside(line, lines[i + 1] if i < end else None, min_density)
+        if i < start and reason is None and line.words < TITLE_MIN_WORDS:
+            reason = "site-chrome"  # between headline and body only headings stay
+        blocks[i].kind = kind
+        if reason:
+            blocks[i].remove(reason)
+    for block, reason in zip(blocks[end + 1 :], _after_reasons(lines[end + 1 :])):
+        block.remove(reason)
+
+    date = next(
+        (d for ln in lines[: start + 1] if ln.dateline and (d := find_date(ln.text))), None
+    )
+    title = lines[title_at].text if title_at is not None else None
+    return TextResult(blocks, title, date, lang.name)

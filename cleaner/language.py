@@ -1,0 +1,96 @@
+"""Language guess and stop-word density, without the user naming a language.
+
+The stop-word lists are jusText's (about 100 languages; trafilatura already
+depends on jusText). The guess is the list that covers most of the page's
+words; unspaced scripts (Japanese, Chinese) use a small particle list instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cleaner.strip.patterns import CJK_PARTICLES
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+#: Share of CJK characters among word characters above which a text is treated
+#: as unspaced: a Japanese page with Latin brand names stays Japanese.
+CJK_SHARE = 0.3
+#: How many words of the page the guess looks at; enough for a stable guess,
+#: small enough to cost nothing on long pages.
+SAMPLE_WORDS = 1500
+
+
+@lru_cache(maxsize=1)
+def _stoplists() -> tuple[tuple[str, ...], tuple[frozenset[str], ...], dict[str, tuple[int, ...]]]:
+    """jusText's lists and a word -> languages index, loaded once.
+
+    Static data, so the cache cannot make results depend on what ran before.
+    """
+    import justext  # deferred: importing it costs ~0.2 s, paid only on first use
+
+    names = tuple(sorted(justext.get_stoplists()))
+    lists = tuple(frozenset(w.casefold() for w in justext.get_stoplist(n)) for n in names)
+    index: dict[str, list[int]] = {}
+    for i, words in enumerate(lists):
+        for word in words:
+            index.setdefault(word, []).append(i)
+    return names, lists, {w: tuple(ix) for w, ix in index.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """The guessed language and how to measure stop-word density in it."""
+
+    name: str
+    stopwords: frozenset[str]
+    unspaced: bool = False
+
+    def density(self, text: str) -> float:
+        """Share of stop words among words (of particle characters, if unspaced)."""
+        if self.unspaced:
+            chars = _CJK.findall(text)
+            if not chars:
+                return 0.0
+            return sum(c in self.stopwords for c in chars) / len(chars)
+        words = _WORD.findall(text.casefold())
+        if not words:
+            return 0.0
+        return sum(w in self.stopwords for w in words) / len(words)
+
+
+def is_unspaced(text: str) -> bool:
+    """True when CJK characters are a large share of the word characters."""
+    cjk = len(_CJK.findall(text))
+    letters = sum(len(w) for w in _WORD.findall(text))
+    return letters > 0 and cjk / letters >= CJK_SHARE
+
+
+def guess(text: str) -> Language:
+    """Guess the page's language from the stop-word list that covers most words."""
+    if is_unspaced(text):
+        name = "Japanese" if _KANA.search(text) else "Chinese"
+        return Language(name, CJK_PARTICLES[name], unspaced=True)
+    words = _WORD.findall(text.casefold())[:SAMPLE_WORDS]
+    names, lists, index = _stoplists()
+    hits = [0] * len(names)
+    for word in words:
+        for i in index.get(word, ()):
+            hits[i] += 1
+    english = names.index("English")
+    # ties (and pages with no stop words at all) go to English, then to name order
+    best = max(range(len(names)), key=lambda i: (hits[i], i == english, -i))
+    return Language(names[best], lists[best])
+
+
+def count_words(text: str) -> int:
+    """Words in a line; in unspaced scripts two characters count as one word."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(_WORD.findall(text))
+    latin = len(_WORD.findall(_CJK.sub(" ", text)))
+    return latin + (cjk + 1) // 2

@@ -1,0 +1,103 @@
+"""Site profile: lines a site repeats on most of its pages are chrome.
+
+Across a batch, pages are grouped by site (the URL's host, or the folder when
+there is no URL). A kept block whose text recurs on at least `min_share` of a
+group's pages (and on `min_pages` of them) is its template, not its story:
+promo boxes, disclaimers, footers that slipped through the page-level rules.
+
+Guard: when the repeats would take most of a page's text, the pages are copies
+of one story (syndication), not a template; such a page is left alone and
+deduplication deals with it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+from cleaner.document import Document
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileConfig:
+    """Thresholds for calling a line part of a site's template."""
+
+    #: A site needs this many pages before anything is learnt from it: with two
+    #: pages, a shared line is as likely a quoted sentence as a template.
+    min_pages: int = 3
+    #: Share of the site's pages a line must appear on.
+    min_share: float = 0.5
+    #: Never remove more than this share of a page's kept characters as repeats.
+    max_removed_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.min_pages < 2:
+            raise ValueError("min_pages must be at least 2")
+        if not 0 < self.min_share <= 1 or not 0 < self.max_removed_share <= 1:
+            raise ValueError("min_share and max_removed_share must be in (0, 1]")
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _key(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def site_key(doc: Document) -> str:
+    """The site a document belongs to: URL host, else its folder."""
+    if doc.url:
+        host = urlsplit(doc.url).hostname or ""
+        if host:
+            return host.removeprefix("www.")
+    if doc.source:
+        return "folder:" + str(PurePath(doc.source).parent)
+    return ""
+
+
+def learn(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> dict[str, set[str]]:
+    """For each site with enough pages, the set of its repeated line keys."""
+    groups: dict[str, list[Document]] = {}
+    for doc in docs:
+        groups.setdefault(site_key(doc), []).append(doc)
+    profile: dict[str, set[str]] = {}
+    for site, members in groups.items():
+        if len(members) < config.min_pages:
+            continue
+        counts: Counter[str] = Counter()
+        for doc in members:
+            counts.update({_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"})
+        need = max(config.min_pages, math.ceil(config.min_share * len(members)))
+        repeated = {line for line, n in counts.items() if n >= need and line}
+        if repeated:
+            profile[site] = repeated
+    return profile
+
+
+def apply(docs: Sequence[Document], profile: dict[str, set[str]],
+          config: ProfileConfig = ProfileConfig()) -> int:
+    """Remove repeated lines from each page (unless that guts it); returns blocks removed."""
+    removed = 0
+    for doc in docs:
+        repeated = profile.get(site_key(doc))
+        if not repeated:
+            continue
+        body = [b for b in doc.blocks if b.kept and b.kind != "title"]
+        hits = [b for b in body if _key(b.text) in repeated]
+        total = sum(len(b.text) for b in body)
+        if not hits or sum(len(b.text) for b in hits) > config.max_removed_share * total:
+            continue
+        for block in hits:
+            block.remove("site-repeat")
+        removed += len(hits)
+    return removed
+
+
+def strip_site_repeats(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> int:
+    """Learn the batch's site profiles and apply them; returns blocks removed."""
+    return apply(docs, learn(docs, config), config)

@@ -1,0 +1,219 @@
+"""Find the input files a run reads, and read each one's bytes safely.
+
+Listing and reading are separate so that a bad file (unreadable, truncated
+gzip, too large) becomes one error record at the document boundary instead of
+stopping the walk. Order is deterministic: arguments as given, folder contents
+sorted by relative path.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+#: Extensions taken from folders (a file named on the command line is always
+#: read, whatever its name). Each is also accepted with ".gz" appended.
+PAGE_EXTENSIONS: dict[str, str] = {
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".txt": "text",
+}
+GZIP_SUFFIX = ".gz"
+GZIP_MAGIC = b"\x1f\x8b"
+
+_MB = 1024 * 1024
+
+#: Largest (decompressed) input read. Scraped pages are rarely over 5 MB; 50 MB
+#: leaves room for huge dumps while bounding memory per worker and stopping
+#: gzip bombs, which decompress to gigabytes from a few kilobytes.
+DEFAULT_MAX_BYTES = 50 * _MB
+
+#: Read size for streaming decompression: large enough that Python overhead
+#: is negligible, small enough to stop a bomb within 1 MB of the limit.
+CHUNK_BYTES = 1 * _MB
+
+
+class InputError(ValueError):
+    """An input that cannot be read; the message is one plain sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One file to clean.
+
+    Attributes:
+        source: the path as reached from the argument, e.g. ``"seeds/a.txt"``;
+            what error records and documents.jsonl name.
+        relpath: the path relative to the argument it came from (POSIX
+            separators; the file name for a file argument); output names derive
+            from it so the output tree mirrors the input tree.
+        kind_hint: ``"html"`` or ``"text"`` from the extension, None if unknown.
+    """
+
+    source: str
+    relpath: str
+    kind_hint: str | None
+
+
+def kind_from_name(name: str) -> str | None:
+    """The kind an extension suggests (``.gz`` stripped first), or None."""
+    lowered = name.lower().removesuffix(GZIP_SUFFIX)
+    return PAGE_EXTENSIONS.get(os.path.splitext(lowered)[1])
+
+
+def is_accepted(name: str) -> bool:
+    """Whether a file found in a folder is a page to read."""
+    return kind_from_name(name) is not None
+
+
+def iter_inputs(paths: Sequence[str]) -> Iterator[Input]:
+    """Yield the files to read from file and folder arguments, in a fixed order.
+
+    A file argument is yielded whatever its extension; folders are walked
+    recursively, keeping accepted extensions and skipping hidden entries.
+    Symlinks are followed, but a folder already walked is not walked again (no
+    loops), and a file reached twice is yielded once, the first time.
+
+    Raises:
+        FileNotFoundError: an argument does not exist (all are checked before
+            the first file is yielded).
+        OSError: a folder argument cannot be listed. (A subfolder that cannot
+            be listed is yielded instead, so reading it records an error.)
+    """
+    for arg in paths:
+        if not Path(arg).exists():
+            raise FileNotFoundError(f"input path not found: {arg}")
+    seen_files: set[str] = set()
+    seen_dirs: set[str] = set()
+    for arg in paths:
+        root = Path(arg)
+        if root.is_dir():
+            found = sorted(_walk(root, "", seen_dirs), key=lambda pair: pair[1])
+        else:
+            found = [(root, root.name)]
+        for path, relpath in found:
+            real = os.path.realpath(path)
+            if real in seen_files:
+                continue
+            seen_files.add(real)
+            yield Input(source=str(path), relpath=relpath, kind_hint=kind_from_name(path.name))
+
+
+def _walk(folder: Path, prefix: str, seen_dirs: set[str]) -> Iterator[tuple[Path, str]]:
+    """Yield (path, relpath) for accepted files under ``folder``.
+
+    A folder that cannot be listed is yielded itself, so that reading it
+    reports the problem as an error record instead of it vanishing silently.
+    """
+    real = os.path.realpath(folder)
+    if real in seen_dirs:
+        return
+    seen_dirs.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        if not prefix:
+            raise OSError(f"cannot list input folder {folder} ({exc.strerror})") from exc
+        yield folder, prefix.rstrip("/")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = folder / entry.name
+        relpath = prefix + entry.name
+        if entry.is_dir():  # follows symlinks; seen_dirs stops loops
+            yield from _walk(path, relpath + "/", seen_dirs)
+        elif is_accepted(entry.name) and (entry.is_file() or entry.is_symlink()):
+            # A broken link is kept: reading it reports "file not found".
+            yield path, relpath
+
+
+def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a file's bytes, decompressing gzip (by name or by magic bytes).
+
+    The limit applies to the decompressed size and is enforced while
+    decompressing, so a gzip bomb stops after ``max_bytes`` plus one chunk.
+
+    Raises:
+        InputError: with a one-sentence message for errors.jsonl.
+    """
+    try:
+        with open(inp.source, "rb") as handle:
+            compressed = inp.source.lower().endswith(GZIP_SUFFIX)
+            if compressed or handle.peek(len(GZIP_MAGIC))[:2] == GZIP_MAGIC:
+                return _read_gzip(handle, max_bytes)
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError as exc:
+        raise InputError("file not found (deleted, or a broken link)") from exc
+    except PermissionError as exc:
+        raise InputError("permission denied") from exc
+    except IsADirectoryError as exc:
+        raise InputError(_directory_message(inp.source)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise InputError(f"file is larger than the limit of {format_size(max_bytes)}")
+    return data
+
+
+def _read_gzip(handle: BinaryIO, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise InputError(
+                        "decompressed file is larger than the limit of "
+                        f"{format_size(max_bytes)}"
+                    )
+                chunks.append(chunk)
+    except EOFError as exc:
+        raise InputError(
+            f"truncated gzip file (decompressed {total} bytes before the end)"
+        ) from exc
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise InputError(f"not a valid gzip file ({_gzip_reason(exc)})") from exc
+    return b"".join(chunks)
+
+
+def _gzip_reason(exc: Exception) -> str:
+    message = str(exc)
+    if message.startswith("Not a gzipped file"):  # Python adds the bytes it saw
+        return "bad gzip header"
+    return message[:1].lower() + message[1:]
+
+
+def _directory_message(source: str) -> str:
+    if not os.access(source, os.R_OK | os.X_OK):
+        return "permission denied (cannot list this folder)"
+    return "is a directory, not a file"
+
+
+def format_size(size: int) -> str:
+    """Say a byte count the way the limit was likely set: "50 MB" or "1,000 bytes"."""
+    if size >= _MB and size % _MB == 0:
+        return f"{size // _MB} MB"
+    return f"{size:,} bytes"
+
+
+def text_relpath(relpath: str) -> str:
+    """The output name for an input: ``.gz`` dropped, extension made ``.txt``.
+
+    Example:
+        >>> text_relpath("news/a.html.gz"), text_relpath("a"), text_relpath("b.txt")
+        ('news/a.txt', 'a.txt', 'b.txt')
+    """
+    if relpath.lower().endswith(GZIP_SUFFIX):
+        relpath = relpath[: -len(GZIP_SUFFIX)]
+    folder, _, name = relpath.rpartition("/")
+    dot = name.rfind(".")
+    stem = name[:dot] if dot > 0 else name
+    return f"{folder}/{stem}.txt" if folder else f"{stem}.txt"
