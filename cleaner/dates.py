@@ -42,6 +42,8 @@ _FORMS = [
     re.compile(r"\b(?P<y>(?:19|20)\d\d)/(?P<mo>[01]?\d)/(?P<d>[0-3]?\d)\b"),  # 2025/11/10
     re.compile(r"(?P<y>(?:19|20)\d\d)年\s*(?P<mo>[01]?\d)月\s*(?P<d>[0-3]?\d)日"),  # 2025年11月10日
     re.compile(r"\b(?P<d>[0-3]?\d)\.(?P<mo>[01]?\d)\.(?P<y>(?:19|20)\d\d)\b"),  # 10.11.2025
+    # 13/06/2014 or 06/13/2014: read only when the order is unambiguous
+    re.compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)\b"),
 ]
 
 #: A line longer than this is prose that mentions a date, not a date line.
@@ -53,6 +55,12 @@ def find_date(line: str) -> str | None:
     for form in _FORMS:
         for match in form.finditer(line):
             parts = match.groupdict()
+            if parts.get("a"):
+                first, second = int(parts["a"]), int(parts["b"])
+                if (first > 12) == (second > 12):
+                    continue  # 05/06/2014: day-first or month-first, cannot tell
+                day, mon = (first, second) if first > 12 else (second, first)
+                parts = {"y": parts["y"], "mo": str(mon), "d": str(day)}
             month = _MONTHS.get(parts["m"].lower()) if parts.get("m") else int(parts["mo"])
             try:
                 return date(int(parts["y"]), month or 0, int(parts["d"])).isoformat()

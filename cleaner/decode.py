@@ -205,9 +205,14 @@ def charset_codec(label: str | None, *, in_page: bool = False) -> str | None:
         return None
     try:
         name = codecs.lookup(label.strip().strip("\"'")).name
-        b"".decode(name)  # raises LookupError for bytes-to-bytes codecs
     except (LookupError, ValueError):
         return None
+    try:
+        b"a".decode(name)  # LookupError for codecs that do not make text (rot13)
+    except LookupError:
+        return None
+    except UnicodeDecodeError:
+        pass  # a text codec that just dislikes this byte
     if in_page and name.startswith(("utf-16", "utf-32")):
         return "utf-8"
     return BROWSER_SUPERSETS.get(name, name)

@@ -167,7 +167,9 @@ def _read_gzip(handle: BinaryIO, max_bytes: int) -> bytes:
     total = 0
     try:
         with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
-            while chunk := stream.read(CHUNK_BYTES):
+            # read1 returns what one step decompressed, so `total` is exact
+            # when a truncated file raises EOFError.
+            while chunk := stream.read1(CHUNK_BYTES):
                 total += len(chunk)
                 if total > max_bytes:
                     raise InputError(
@@ -188,7 +190,9 @@ def _gzip_reason(exc: Exception) -> str:
     message = str(exc)
     if message.startswith("Not a gzipped file"):  # Python adds the bytes it saw
         return "bad gzip header"
-    return message[:1].lower() + message[1:]
+    if message[:1].isupper() and message[1:2].islower():
+        return message[:1].lower() + message[1:]  # "Error -3 ..." -> "error -3 ..."
+    return message
 
 
 def _directory_message(source: str) -> str:

@@ -174,6 +174,13 @@ def test_union_find_roots_are_smallest_member_whatever_the_union_order() -> None
     assert uf.groups() == [[0], [1, 3, 4, 5], [2]]
 
 
+def test_union_find_grows_one_singleton_at_a_time() -> None:
+    uf = UnionFind()
+    assert [uf.add(), uf.add(), uf.add()] == [0, 1, 2]
+    uf.union(2, 0)
+    assert uf.groups() == [[0, 2], [1]]
+
+
 def test_choose_keepers_prefers_longest_then_earliest() -> None:
     assert choose_keepers([[0, 1, 2], [3, 4]], lengths=[5, 9, 9, 7, 7]) == {
         0: 1,
@@ -374,6 +381,17 @@ def test_cluster_is_deterministic() -> None:
     second = Deduper().cluster(list(docs))
     assert first == second
     assert [r.duplicate_of for r in first.values()] == ["r3", "l2", "r3", None, None, None]
+
+
+def test_many_exact_copies_all_point_at_the_first() -> None:
+    docs = [(f"copy{i}", RIVER) for i in range(300)] + [("other", LIBRARY)]
+    result = Deduper().cluster(docs)
+    assert result["copy0"] == KEPT and result["other"] == KEPT
+    assert all(result[f"copy{i}"] == ("copy0", 1.0) for i in range(1, 300))
+    deduper = Deduper()
+    matches = [deduper.add(doc_id, text) for doc_id, text in docs]
+    assert matches[0] is None and matches[-1] is None
+    assert set(matches[1:-1]) == {Match("copy0", 1.0)}
 
 
 def test_cluster_leaves_empty_texts_alone_and_rejects_repeated_ids() -> None:

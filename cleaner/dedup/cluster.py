@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 
 class UnionFind:
-    """Disjoint sets over the integers 0..size-1.
+    """Disjoint sets over the integers 0..size-1 (grown one at a time by `add`).
 
     The root of a set is always its smallest member, which makes roots (and so
     cluster order) independent of the order unions happen in. Path compression
@@ -26,13 +26,21 @@ class UnionFind:
         [[0], [1, 3], [2]]
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int = 0) -> None:
         if size < 0:
             raise ValueError(f"size must be non-negative, got {size}")
         self._parent = list(range(size))
 
     def __len__(self) -> int:
         return len(self._parent)
+
+    def add(self) -> int:
+        """Add a new singleton set, numbered next; return its number.
+
+        Lets a streaming batch grow the structure without knowing its size.
+        """
+        self._parent.append(len(self._parent))
+        return len(self._parent) - 1
 
     def find(self, item: int) -> int:
         """Return the root (smallest member) of item's set."""

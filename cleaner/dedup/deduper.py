@@ -168,6 +168,10 @@ class Deduper:
         sig = self._sign(text)
         if sig is None:
             return None
+        same = self._index.identical(sig)
+        if same is not None:
+            # Nothing beats 1.0, and the held copy is the earliest with it.
+            return Match(doc_id=self._indexed_ids[same], similarity=1.0)
         best: tuple[int, float] | None = None
         for position, similarity in self._index.matches(sig):
             if best is None or similarity > best[1]:
@@ -187,7 +191,9 @@ class Deduper:
         part, and none are added.
 
         Only signatures and text lengths are held, never texts or shingle sets,
-        so docs may be a generator over a large batch.
+        so docs may be a generator over a large batch. Exact copies are linked
+        to their first occurrence without an LSH lookup, so a page repeated
+        thousands of times costs linear, not quadratic, time.
 
         Args:
             docs: (doc_id, text) pairs in input order.
@@ -201,46 +207,63 @@ class Deduper:
             ValueError: If a doc id occurs twice.
         """
         index = SignatureIndex(self.threshold, self.num_perm)
+        union_find = UnionFind()
         ids: list[str] = []
         lengths: list[int] = []
         signatures: list[LeanMinHash | None] = []  # by input position
         indexed: list[int] = []  # input position of each index position
-        union_find_pairs: list[tuple[int, int]] = []
         seen: set[str] = set()
         for doc_id, text in docs:
             if doc_id in seen:
                 raise ValueError(f"document id {doc_id!r} occurs more than once")
             seen.add(doc_id)
-            current = len(ids)
+            current = union_find.add()
             ids.append(doc_id)
             lengths.append(len(text))
             sig = self._sign(text)
             signatures.append(sig)
-            if sig is None:
-                continue
-            union_find_pairs.extend((indexed[match], current) for match, _ in index.matches(sig))
-            index.insert(sig)
-            indexed.append(current)
-        return _decide(ids, lengths, signatures, union_find_pairs)
+            if sig is not None:
+                self._link(sig, current, index, indexed, union_find)
+        return _decide(ids, lengths, signatures, union_find)
+
+    def _link(
+        self,
+        sig: LeanMinHash,
+        current: int,
+        index: SignatureIndex,
+        indexed: list[int],
+        union_find: UnionFind,
+    ) -> None:
+        """Union the document at input position `current` with every verified
+        earlier match, and hold its signature unless an identical one is held."""
+        same = index.identical(sig)
+        if same is not None:
+            union_find.union(indexed[same], current)
+            return
+        for position in index.candidates(sig):
+            other = indexed[position]
+            if union_find.find(other) == union_find.find(current):
+                continue  # already clustered; verifying would change nothing
+            if sig.jaccard(index.signature(position)) >= self.threshold:
+                union_find.union(other, current)
+        index.insert(sig)
+        indexed.append(current)
 
 
 def _decide(
     ids: list[str],
     lengths: list[int],
     signatures: list[LeanMinHash | None],
-    pairs: list[tuple[int, int]],
+    union_find: UnionFind,
 ) -> dict[str, DedupResult]:
-    """Turn verified pairs of input positions into one result per document."""
-    union_find = UnionFind(len(ids))
-    for a, b in pairs:
-        union_find.union(a, b)
+    """Pick each cluster's keeper and say, per document, what was decided."""
     keepers = choose_keepers(union_find.groups(), lengths)
     results: dict[str, DedupResult] = {}
     for position, doc_id in enumerate(ids):
         keeper = keepers[position]
         member_sig, keeper_sig = signatures[position], signatures[keeper]
         if keeper == position or member_sig is None or keeper_sig is None:
-            results[doc_id] = KEPT  # empty texts are never paired, so stay singletons
+            results[doc_id] = KEPT  # empty texts are never linked, so stay singletons
             continue
         similarity = member_sig.jaccard(keeper_sig)
         results[doc_id] = DedupResult(duplicate_of=ids[keeper], similarity=similarity)

@@ -71,9 +71,10 @@ def _combining_mark_class() -> str:
 #: A token: a run of word characters and the combining marks attached to them.
 _TOKEN_RE = re.compile(rf"[\w{_combining_mark_class()}]+")
 
-#: Everything below this code point (Latin, Cyrillic, Arabic, Devanagari...) is spaced,
-#: so most characters skip the range scan.
-_FIRST_UNSPACED = UNSPACED_RANGES[0][0]
+#: One run of unspaced-script characters, for counting them at C speed.
+_UNSPACED_RUN_RE = re.compile(
+    "[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in UNSPACED_RANGES) + "]+"
+)
 
 
 def normalise(text: str) -> list[str]:
@@ -92,13 +93,6 @@ def normalise(text: str) -> list[str]:
     return _TOKEN_RE.findall(folded)
 
 
-def _is_unspaced_char(char: str) -> bool:
-    cp = ord(char)
-    if cp < _FIRST_UNSPACED:
-        return False
-    return any(lo <= cp <= hi for lo, hi in UNSPACED_RANGES)
-
-
 def is_unspaced(tokens: list[str]) -> bool:
     """Say whether tokens are mostly in a script written without word spaces.
 
@@ -106,11 +100,11 @@ def is_unspaced(tokens: list[str]) -> bool:
         >>> is_unspaced(normalise("東京都は日本の首都です"))
         True
     """
-    total = sum(len(token) for token in tokens)
-    if total == 0:
+    joined = "".join(tokens)
+    if not joined:
         return False
-    unspaced = sum(1 for token in tokens for char in token if _is_unspaced_char(char))
-    return unspaced / total > UNSPACED_SHARE
+    unspaced = sum(map(len, _UNSPACED_RUN_RE.findall(joined)))
+    return unspaced / len(joined) > UNSPACED_SHARE
 
 
 def _ngrams(items: list[str] | str, n: int, sep: str) -> set[str]:

@@ -32,11 +32,26 @@ LONG_LINE_WORDS = 30
 MIN_DENSITY = 0.2
 #: Minimum particle share for unspaced (CJK) prose, by the same reasoning.
 MIN_DENSITY_UNSPACED = 0.1
+#: When a page has no line good enough (a results table, a list of scores), the
+#: body is looked for again among lines of at least this many words, at any
+#: stop-word density.
+FALLBACK_MIN_WORDS = 6
 #: How much non-body text may separate two body lines of one article, in lines.
 #: Chrome-lexicon lines count half: an inline share bar does not end a story.
 MAX_GAP = 6.0
-#: How many lines above the body the headline is looked for.
+#: How many lines above the body the headline is looked for; furniture the rules
+#: recognise (share bars, bylines, captions) does not count...
 TITLE_LOOKBACK = 8
+#: ...up to this many lines in all.
+TITLE_LOOKBACK_MAX = 24
+#: Gap cost of a recognised chrome or date line, and of a short line that reads
+#: like content (lower-case words or figures: list items, ingredients), against
+#: 1 for anything else (menu items, title-case teaser headlines).
+GAP_CHROME = 0.5
+GAP_CONTENTLIKE = 0.3
+#: Length of the word prefix used as a stem when comparing headline and body:
+#: 4 joins "ferry"/"ferries" and "vote"/"voted" without a stemmer per language.
+STEM_CHARS = 4
 #: Share of a headline's content words that must recur in the first paragraphs.
 TITLE_MIN_OVERLAP = 0.3
 #: Lines of at most this many words are "short": labels, menu items, names.
@@ -48,6 +63,7 @@ _SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]]\s*$")
 _TRUNCATED = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$")
 _NUMERIC = re.compile(r"^[\d\s.,:/|()+\-]*$")
 _STEM_WORD = re.compile(r"\w+")
+_LOWER_WORD = re.compile(r"(?<=\s)[^\W\d_A-Z][^\W_]*|\d")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
@@ -89,8 +105,8 @@ def features(lines: list[str], lang: Language) -> list[Line]:
     return out
 
 
-def _is_good(line: Line, min_density: float) -> bool:
-    if line.chrome or line.truncated or line.dateline or line.words < GOOD_MIN_WORDS:
+def _is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS) -> bool:
+    if line.chrome or line.truncated or line.dateline or line.words < min_words:
         return False
     return line.density >= min_density and (line.sentence or line.words >= LONG_LINE_WORDS)
 
@@ -113,6 +129,14 @@ def _ends_section(line: Line) -> bool:
     )
 
 
+def _gap_cost(line: Line) -> float:
+    if line.chrome or line.dateline:
+        return GAP_CHROME
+    if line.words >= 3 and _LOWER_WORD.search(line.text) and not line.truncated:
+        return GAP_CONTENTLIKE
+    return 1.0
+
+
 def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
     """Group good lines into runs separated by little else."""
     clusters: list[list[int]] = []
@@ -130,7 +154,7 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
                 clusters.append(current)
             current, gap = [], 0.0
         else:
-            gap += 0.5 if line.chrome else 1.0
+            gap += _gap_cost(line)
     if current:
         clusters.append(current)
     return clusters
@@ -141,7 +165,7 @@ def _stems(text: str, lang: Language) -> set[str]:
     if lang.unspaced:
         return {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
     return {
-        w[:5]
+        w[:STEM_CHARS]
         for w in _STEM_WORD.findall(text.casefold())
         if len(w) > 2 and w not in lang.stopwords and not w.isdigit()
     }
@@ -161,13 +185,18 @@ def _title_candidate(line: Line) -> bool:
 def _find_title(lines: list[Line], start: int, body: list[Line], lang: Language) -> int | None:
     """The earliest line shortly above the body whose words the body repeats."""
     body_stems: set[str] = set()
-    for line in body[:3]:
+    for line in body:
         body_stems |= _stems(line.text, lang)
     best = None
-    for i in range(start - 1, max(-1, start - 1 - TITLE_LOOKBACK), -1):
+    counted = 0
+    for i in range(start - 1, max(-1, start - 1 - TITLE_LOOKBACK_MAX), -1):
         line = lines[i]
         if _ends_section(line):
             break
+        if not (line.chrome or line.dateline or line.numeric):
+            counted += 1
+            if counted > TITLE_LOOKBACK:
+                break
         if not _title_candidate(line):
             continue
         stems = _stems(line.text, lang)
@@ -225,7 +254,11 @@ def _inside(line: Line, nxt: Line | None, min_density: float) -> tuple[str, str 
         return "line", "site-chrome"
     if line.words <= SHORT_WORDS and not line.sentence:
         # a short heading introduces prose; a short line before more furniture is a label
-        if nxt is None or not (_is_prose(nxt, min_density) or nxt.words > SHORT_WORDS):
+        if nxt is None or not (
+            _is_prose(nxt, min_density)
+            or nxt.words > SHORT_WORDS
+            or _gap_cost(nxt) == GAP_CONTENTLIKE
+        ):
             return "line", "site-chrome"
     return ("paragraph" if line.sentence else "heading"), None
 
@@ -247,6 +280,9 @@ def classify(text: str) -> TextResult:
     lines = features(raw, lang)
     good = [_is_good(ln, min_density) for ln in lines]
     clusters = _clusters(lines, good)
+    if not clusters:  # no prose at all: take the densest run of longer lines
+        good = [_is_good(ln, 0.0, FALLBACK_MIN_WORDS) for ln in lines]
+        clusters = _clusters(lines, good)
     blocks = [Block(ln.text, "line") for ln in lines]
     if not clusters:
         for line, block in zip(lines, blocks):

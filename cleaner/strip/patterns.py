@@ -24,6 +24,7 @@ EXACT: dict[str, tuple[str, ...]] = {
         "print", "print this", "print article", "print this article", "reprint", "reprints",
         "save", "save article", "save for later", "bookmark", "flipboard", "messenger",
         "youtube", "instagram", "tiktok", "rss", "rss feed", "comment", "gift this article",
+        "ブックマーク", "保存", "収藏", "收藏", "merken", "guardar", "sauvegarder", "сохранить",
         # other languages
         "teilen", "artikel teilen", "drucken", "compartir", "compartir en facebook", "imprimir",
         "partager", "imprimer", "condividi", "stampa", "поделиться", "печать", "シェア",
@@ -97,6 +98,7 @@ EXACT: dict[str, tuple[str, ...]] = {
         "contact", "contact us", "about", "about us", "advertise", "advertise with us",
         "careers", "sitemap", "accessibility", "impressum", "datenschutz", "kontakt",
         "aviso legal", "política de privacidad", "contacto", "mentions légales",
+        "check price", "see price", "view deal", "buy now", "shop now", "see deal",
         "date", "author", "tags", "topics", "filed under", "categories", "category",
     ),
     "caption": ("enlarge", "view gallery", "open gallery", "expand", "fullscreen"),
@@ -153,15 +155,28 @@ SEARCH: dict[str, tuple[str, ...]] = {
         r"\bnewsletter abonnieren\b", r"\bsuscr[ií]bete a (nuestro|nuestra)\b",
         r"\bподпишитесь на (нашу )?рассылку\b",
     ),
+    "site-chrome": (
+        # affiliate and sponsorship disclosures
+        r"\baffiliate (links?|commissions?|partners?)\b",
+        r"\bwe may (earn|receive) (a |an )?(small )?(affiliate )?commission\b",
+        # author bios closing an article
+        r"\b(reach|contact|email) (him|her|them|me) at\b", r"\bcan be reached at\b",
+        r"\bfollow (him|her|them|me|us) on (twitter|x|instagram|facebook|bluesky)\b",
+    ),
     "template-junk": (r"spot_img", r"\{\{.*\}\}", r"\[\[.*\]\]", r"\bundefined\b.*\bundefined\b"),
     "comment-form": (
         r"^\d+\s+(comments?|responses?|replies|thoughts on)\b",
         r"^(one|two|three|\d+) (thoughts?|responses?|comments?) (on|to)\b",
         r"^\d+\s+(kommentare?|comentarios?|commentaires?|комментари[йяев]+)$",
     ),
-    "caption": (r"^(image|photo|slide|picture|bild|foto)\s+\d+\s+(of|von|de|/)\s+\d+$",
+    "navigation": (r"^page \d+ (of|/) \d+$", r"^(seite|página|page|страница) \d+ (von|de|sur|из) \d+$"),
+    "caption": (r"^(view|open|see) (the )?(full )?(gallery|slideshow|all \d+ (images|photos))",
+                r"^(image|photo|slide|picture|bild|foto)\s+\d+\s+(of|von|de|/)\s+\d+$",
                 r"^\d+\s*(of|/)\s*\d+$"),
-    "share-widget": (r"^share (on|via|to) ", r"^(facebook|twitter|linkedin|whatsapp|email)(\s*[|·•]\s*\w+)+$"),
+    "share-widget": (r"^share (this )?(on|via|to) ",
+                     r"^(email|e-mail|print|share|save|tweet|send) this (article|story|post|page)$",
+                     r"^\d[\d,.]*k? (likes?|views?|shares?|reactions?|upvotes?|points?|votes?)$",
+                     r"^\d+ (members?|people|users?|readers?) (liked|thanked|found|like)\b", r"\b(tag|follow|mention) (us |me )?@\w+", r"^(facebook|twitter|linkedin|whatsapp|email)(\s*[|·•]\s*\w+)+$"),
 }
 
 #: Reasons whose header line ends the article when it comes after the body:

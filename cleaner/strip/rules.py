@@ -18,15 +18,23 @@ from cleaner.strip import patterns
 #: starts "Read more" but runs to a paragraph is prose; 40 covers the longest
 #: "Also read: <headline>" inserts seen in the seeds and fixtures with room to spare.
 MAX_LABEL_WORDS = 40
-#: Longest line a SEARCH pattern is tried on: cookie and newsletter boxes run to
-#: about 60 words; a longer line is article prose that may mention cookies.
+#: Longest line a SEARCH pattern is tried on whole: cookie and newsletter boxes
+#: run to about 60 words. On a longer line only its head is searched, since a
+#: consent text says what it is up front, while prose may mention cookies later.
 MAX_SEARCH_WORDS = 80
+#: The head of a long line that is searched, in characters (about 25 words).
+LONG_LINE_HEAD = 160
 
 #: Leading characters that are decoration, not text: bullets, arrows, icons.
 _LEAD = re.compile(r"^[\s•·●▪■□►▶▸›»>\-–—*|#+~→⟶✓✔︎❯❮←↑↓]+")
 #: Trailing decoration: colons, arrows, counts in brackets ("Comments (12)").
 _TRAIL = re.compile(r"[\s:：|»›>→…\.\-–—!]+$|\s*\(\d+\)$")
 _SPACES = re.compile(r"\s+")
+#: A metadata field: a short label, a colon and a short value ("Posts: 214",
+#: "Reading time: 3 min", "Joined: Aug 2021"). Prose never looks like this.
+_FIELD = re.compile(r"^[^\W\d][\w'’\- ]{1,24}:\s*[\w$€£.,/%+\- ]{1,24}$")
+#: A field has at most this many words in all.
+FIELD_MAX_WORDS = 5
 
 #: Order of precedence when a line matches several groups: the more specific first.
 _PRIORITY = (
@@ -62,6 +70,12 @@ for _reason in reversed(_PRIORITY):  # higher priority written last, so it wins
     for _phrase in patterns.EXACT.get(_reason, ()):
         _EXACT[normalise(_phrase)] = _reason
 
+#: Single words that name a share or social button; a line made only of them
+#: ("Share Email Print", "Facebook Twitter LinkedIn") is a share bar.
+_SHARE_WORDS: frozenset[str] = frozenset(
+    w for w in (normalise(p) for p in patterns.EXACT["share-widget"]) if " " not in w
+)
+
 _PREFIX: list[tuple[str, str]] = [
     (p.casefold(), r) for r in _PRIORITY for p in patterns.PREFIX.get(r, ())
 ]
@@ -70,14 +84,24 @@ _SEARCH: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _prefix_match(folded: str, prefix: str) -> bool:
+#: An "also read" phrase followed by plain words (no colon or arrow) is only an
+#: insert on a line this short; "Read more about ..." at sentence length is prose.
+INSERT_BARE_MAX_WORDS = 12
+_SEPARATOR = re.compile(r"\s*[:：\-–—»›|>]")
+
+
+def _prefix_match(folded: str, prefix: str, reason: str, words: int) -> bool:
     """A prefix counts when a word boundary follows it ("read more" not "read moreover")."""
     if not folded.startswith(prefix):
         return False
     if len(folded) == len(prefix) or not prefix[-1].isalnum():
         return True
-    nxt = folded[len(prefix)]
-    return not nxt.isalnum()
+    rest = folded[len(prefix):]
+    if rest[0].isalnum():
+        return False
+    if reason == "also-read" and not _SEPARATOR.match(rest):
+        return words <= INSERT_BARE_MAX_WORDS
+    return True
 
 
 def chrome_reason(line: str, words: int | None = None) -> str | None:
@@ -91,18 +115,24 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
     reason = _EXACT.get(norm)
     if reason:
         return reason
+    tokens = norm.split()
     if words is None:
-        words = len(norm.split())
+        words = len(tokens)
+    if len(tokens) > 1 and all(t.strip("|/·•,") in _SHARE_WORDS or not t.strip("|/·•,")
+                               for t in tokens):
+        return "share-widget"
     folded = _SPACES.sub(" ", unicodedata.normalize("NFKC", line).casefold()).strip()
     folded = _LEAD.sub("", folded).replace("’", "'")
     if words <= MAX_LABEL_WORDS:
         for prefix, reason in _PREFIX:
-            if _prefix_match(folded, prefix):
+            if _prefix_match(folded, prefix, reason, words):
                 return reason
-    if words <= MAX_SEARCH_WORDS:
-        for pattern, reason in _SEARCH:
-            if pattern.search(folded):
-                return reason
+    if words <= FIELD_MAX_WORDS and _FIELD.match(folded):
+        return "site-chrome"
+    haystack = folded if words <= MAX_SEARCH_WORDS else folded[:LONG_LINE_HEAD]
+    for pattern, reason in _SEARCH:
+        if pattern.search(haystack):
+            return reason
     return None
 
 
