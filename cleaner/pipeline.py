@@ -192,10 +192,11 @@ def run(
     deduper = Deduper(threshold=config.threshold, num_perm=config.num_perm)
     verdicts = deduper.cluster((d.id, d.text) for _, d in docs)
     kept = [(inp, d) for inp, d in docs if verdicts[d.id].duplicate_of is None]
-    names = dict(zip((d.id for _, d in kept), assign_text_paths([inp.relpath for inp, _ in kept])))
+    paths = assign_text_paths([inp.relpath for inp, _ in kept])
+    names = {doc.id: path for (_, doc), path in zip(kept, paths, strict=True)}
 
     with RunWriter(outdir) as writer:
-        for inp, doc in docs:
+        for _, doc in docs:
             summary.chars_in += doc.chars_in
             dup, sim = verdicts[doc.id]
             record = document_record(doc, dup, sim)

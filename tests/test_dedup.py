@@ -167,10 +167,10 @@ def test_signature_is_stable_across_processes() -> None:
 
 def test_union_find_roots_are_smallest_member_whatever_the_union_order() -> None:
     uf = UnionFind(6)
-    uf.union(5, 3)
-    uf.union(3, 4)
-    uf.union(4, 1)
-    assert uf.find(5) == 1
+    assert uf.union(1, 3) == 1
+    assert uf.union(5, 4) == 4
+    assert uf.union(4, 3) == 1
+    assert [uf.find(i) for i in range(6)] == [0, 1, 2, 1, 1, 1]
     assert uf.groups() == [[0], [1, 3, 4, 5], [2]]
 
 
@@ -311,6 +311,36 @@ def test_add_breaks_similarity_ties_by_earliest_added() -> None:
     deduper.add("first", LIBRARY)
     deduper.add("second", LIBRARY)
     assert deduper.add("third", LIBRARY) == Match("first", 1.0)
+
+
+def test_add_breaks_equal_similarity_by_earliest_added() -> None:
+    # Two different edits that happen to estimate equally close to the original.
+    first, second = replace_word(RIVER, 0, "charlie"), replace_word(RIVER, -1, "bravo")
+    original = signature(shingles(RIVER))
+    sims = [original.jaccard(signature(shingles(text))) for text in (first, second)]
+    assert sims[0] == sims[1] < 1.0
+    deduper = Deduper()
+    deduper.add("first", first)
+    deduper.add("second", second)
+    assert deduper.add("original", RIVER) == Match("first", sims[0])
+
+
+def test_lsh_candidates_below_the_threshold_are_rejected() -> None:
+    """An LSH shortlist is not a verdict: this pair collides in a band but
+    estimates well under 0.8, so it must not be called a duplicate."""
+    edited = RIVER
+    for k in range(5):  # five words replaced, 11 words apart
+        edited = replace_word(edited, k * 11, f"zz{k}")
+    index = SignatureIndex(threshold=0.8, num_perm=128)
+    index.insert(signature(shingles(RIVER)))
+    sig = signature(shingles(edited))
+    assert index.candidates(sig) == [0]
+    assert sig.jaccard(index.signature(0)) < 0.7
+    assert index.matches(sig) == []
+    deduper = Deduper(threshold=0.8)
+    deduper.add("original", RIVER)
+    assert deduper.add("edited", edited) is None
+    assert Deduper(threshold=0.8).cluster([("a", RIVER), ("b", edited)]) == {"a": KEPT, "b": KEPT}
 
 
 def test_add_rejects_a_repeated_id() -> None:

@@ -126,6 +126,23 @@ def _merge_outside(lines: list[str], blocks: list[Block]) -> list[Block]:
     return merged
 
 
+#: The headline is looked for among this many blocks from the top of the page.
+TITLE_SEARCH_BLOCKS = 60
+
+
+def _mark_title(blocks: list[Block], title: str) -> None:
+    """Make the page's headline block the title, so it is not part of the body text.
+
+    The headline may be inside trafilatura's main content (an <h1> in the
+    article) or outside it; either way it is the title, not body or chrome.
+    """
+    wanted = title.casefold()
+    for block in blocks[:TITLE_SEARCH_BLOCKS]:
+        if _squash(block.text).casefold() == wanted:
+            block.kept, block.reason, block.kind = True, None, "title"
+            return
+
+
 def extract(html: str, url: str | None = None) -> HtmlResult:
     """Main content and metadata of an HTML page, every visible line accounted for."""
     tree = trafilatura.load_html(html)
@@ -146,10 +163,5 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
                           meta_date or fallback.date, meta_url, fallback.language)
     blocks = _merge_outside(lines, main)
     if meta_title:
-        for block in blocks:
-            if not block.kept and block.reason == "outside-main-content" and (
-                _squash(block.text) == meta_title
-            ):
-                block.kept, block.reason, block.kind = True, None, "title"
-                break
+        _mark_title(blocks, meta_title)
     return HtmlResult(blocks, meta_title, meta_date, meta_url, language)

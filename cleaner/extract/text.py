@@ -56,6 +56,9 @@ STEM_CHARS = 4
 TITLE_MIN_OVERLAP = 0.3
 #: Lines of at most this many words are "short": labels, menu items, names.
 SHORT_WORDS = 3
+#: When no line above the body shares enough words with it, the nearest
+#: candidate within this many lines that shares any word is the headline.
+TITLE_NEAR = 3
 #: A headline candidate has at least this many words.
 TITLE_MIN_WORDS = 3
 
@@ -105,10 +108,12 @@ def features(lines: list[str], lang: Language) -> list[Line]:
     return out
 
 
-def _is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS) -> bool:
+def _is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,
+             need_sentence: bool = True) -> bool:
     if line.chrome or line.truncated or line.dateline or line.words < min_words:
         return False
-    return line.density >= min_density and (line.sentence or line.words >= LONG_LINE_WORDS)
+    ends_well = line.sentence or line.words >= LONG_LINE_WORDS or not need_sentence
+    return line.density >= min_density and ends_well
 
 
 def _is_prose(line: Line, min_density: float) -> bool:
@@ -167,7 +172,9 @@ def _stems(text: str, lang: Language) -> set[str]:
     return {
         w[:STEM_CHARS]
         for w in _STEM_WORD.findall(text.casefold())
-        if len(w) > 2 and w not in lang.stopwords and not w.isdigit()
+        # jusText's lists hold frequent content words too ("river", "state"):
+        # only short ones are treated as function words here
+        if len(w) > 2 and (len(w) >= 5 or w not in lang.stopwords) and not w.isdigit()
     }
 
 
@@ -188,6 +195,7 @@ def _find_title(lines: list[Line], start: int, body: list[Line], lang: Language)
     for line in body:
         body_stems |= _stems(line.text, lang)
     best = None
+    nearest = None
     counted = 0
     for i in range(start - 1, max(-1, start - 1 - TITLE_LOOKBACK_MAX), -1):
         line = lines[i]
@@ -201,11 +209,13 @@ def _find_title(lines: list[Line], start: int, body: list[Line], lang: Language)
             continue
         stems = _stems(line.text, lang)
         shared = stems & body_stems
+        if nearest is None and shared and counted <= TITLE_NEAR:
+            nearest = i
         if stems and len(shared) >= min(2, len(stems)) and len(shared) / len(stems) >= (
             TITLE_MIN_OVERLAP
         ):
             best = i
-    return best
+    return best if best is not None else nearest
 
 
 def _before_reason(line: Line) -> str:
@@ -281,11 +291,11 @@ def classify(text: str) -> TextResult:
     good = [_is_good(ln, min_density) for ln in lines]
     clusters = _clusters(lines, good)
     if not clusters:  # no prose at all: take the densest run of longer lines
-        good = [_is_good(ln, 0.0, FALLBACK_MIN_WORDS) for ln in lines]
+        good = [_is_good(ln, 0.0, FALLBACK_MIN_WORDS, need_sentence=False) for ln in lines]
         clusters = _clusters(lines, good)
     blocks = [Block(ln.text, "line") for ln in lines]
     if not clusters:
-        for line, block in zip(lines, blocks):
+        for line, block in zip(lines, blocks, strict=True):
             block.remove(_before_reason(line))
         return TextResult(blocks, None, None, lang.name)
 
@@ -298,7 +308,7 @@ def classify(text: str) -> TextResult:
     title_at = _find_title(lines, start, [lines[i] for i in best], lang)
     head = title_at + 1 if title_at is not None else start
 
-    for line, block in zip(lines[:head], blocks[:head]):
+    for line, block in zip(lines[:head], blocks[:head], strict=True):
         block.remove(_before_reason(line))
     if title_at is not None:
         blocks[title_at].keep()
@@ -314,7 +324,7 @@ def classify(text: str) -> TextResult:
         blocks[i].kind = kind
         if reason:
             blocks[i].remove(reason)
-    for block, reason in zip(blocks[end + 1 :], _after_reasons(lines[end + 1 :])):
+    for block, reason in zip(blocks[end + 1 :], _after_reasons(lines[end + 1 :]), strict=True):
         block.remove(reason)
 
     date = next(

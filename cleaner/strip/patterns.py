@@ -148,7 +148,8 @@ SEARCH: dict[str, tuple[str, ...]] = {
         r"\bиспользуем (файлы )?cookie", r"クッキー", r"cookie.*(同意|使用)",
     ),
     "newsletter": (
-        r"\bsign up for (our|the) .{0,40}newsletter\b", r"\bsubscribe to (our|the) .{0,40}newsletter",
+        r"\bsign up for (our|the) .{0,40}newsletter\b",
+        r"\bsubscribe to (our|the) .{0,40}newsletter",
         r"\bnewsletter\b.*\b(sign up|subscribe|inbox|email)\b",
         r"\b(get|delivered)\b.{0,40}\b(to|in) your inbox\b",
         r"\bthanks? (you )?for (signing up|subscribing)\b", r"\bby signing up,? you agree\b",
@@ -169,14 +170,21 @@ SEARCH: dict[str, tuple[str, ...]] = {
         r"^(one|two|three|\d+) (thoughts?|responses?|comments?) (on|to)\b",
         r"^\d+\s+(kommentare?|comentarios?|commentaires?|комментари[йяев]+)$",
     ),
-    "navigation": (r"^page \d+ (of|/) \d+$", r"^(seite|página|page|страница) \d+ (von|de|sur|из) \d+$"),
+    "navigation": (
+        r"^page \d+ (of|/) \d+$", r"^(seite|página|page|страница) \d+ (von|de|sur|из) \d+$",
+    ),
     "caption": (r"^(view|open|see) (the )?(full )?(gallery|slideshow|all \d+ (images|photos))",
                 r"^(image|photo|slide|picture|bild|foto)\s+\d+\s+(of|von|de|/)\s+\d+$",
                 r"^\d+\s*(of|/)\s*\d+$"),
-    "share-widget": (r"^share (this )?(on|via|to) ",
-                     r"^(email|e-mail|print|share|save|tweet|send) this (article|story|post|page)$",
-                     r"^\d[\d,.]*k? (likes?|views?|shares?|reactions?|upvotes?|points?|votes?)$",
-                     r"^\d+ (members?|people|users?|readers?) (liked|thanked|found|like)\b", r"\b(tag|follow|mention) (us |me )?@\w+", r"^(facebook|twitter|linkedin|whatsapp|email)(\s*[|·•]\s*\w+)+$"),
+    "share-widget": (
+        r"^share (this )?(on|via|to) ",
+        r"^(email|e-mail|print|share|save|tweet|send) this (article|story|post|page)$",
+        # reaction counts ("12 likes", "2 members thanked this post")
+        r"^\d[\d,.]*k? (likes?|views?|shares?|reactions?|upvotes?|points?|votes?)$",
+        r"^\d+ (members?|people|users?|readers?) (liked|thanked|found|like)\b",
+        r"\b(tag|follow|mention) (us |me )?@\w+",
+        r"^(facebook|twitter|linkedin|whatsapp|email)(\s*[|·•]\s*\w+)+$",
+    ),
 }
 
 #: Reasons whose header line ends the article when it comes after the body:

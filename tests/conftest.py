@@ -1,0 +1,47 @@
+"""Shared paths and small builders for the tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SEEDS = ROOT / "seeds"
+BENCH = ROOT.parent / "shared" / "bench" / "scrapinghub"
+
+
+def load_expected(folder: Path) -> dict[str, dict]:
+    """The `expected.json` of a fixture folder: {file name: {title, text, removed, ...}}."""
+    return json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture
+def article_text() -> str:
+    """A small text dump: a menu, a headline, three paragraphs, chrome and a teaser."""
+    return "\n".join(
+        [
+            "Home",
+            "World",
+            "Business",
+            "Sport",
+            "River levels rise across the northern valley",
+            "By Ana Ruiz",
+            "The river rose two metres overnight and flooded the lower streets of the town, "
+            "forcing dozens of families to leave their homes before dawn.",
+            "Share post:",
+            "Emergency crews said the water was still rising at noon, and they asked people "
+            "who live near the bridge to move their cars to higher ground.",
+            "The mayor said the town would open the school gym as a shelter for anyone who "
+            "needs a dry place to sleep tonight, and that food would be served there.",
+            "Related",
+            "Storm season starts early this year",
+            "Forecasters expect a wet autumn across the country and warn that...",
+        ]
+    )

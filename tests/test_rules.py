@@ -1,0 +1,84 @@
+"""Line rules and the phrase data they compile."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner.dates import find_date, is_dateline
+from cleaner.document import REASONS
+from cleaner.strip import patterns
+from cleaner.strip.rules import chrome_reason, normalise
+
+
+def test_every_pattern_group_is_named_by_a_known_reason_and_not_empty() -> None:
+    for groups in (patterns.EXACT, patterns.PREFIX, patterns.SEARCH):
+        for reason, phrases in groups.items():
+            assert reason in REASONS
+            assert phrases
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Share post:", "share-widget"),
+        ("Facebook | Twitter | LinkedIn", "share-widget"),
+        ("SUBSCRIBE", "subscribe"),
+        ("Please enter your name here", "comment-form"),
+        ("12 Comments", "comment-form"),
+        ("» Related Articles", "related-list"),
+        ("Also read: Apple stays invested in China", "also-read"),
+        ("Lesen Sie auch: Die Bahn erhöht die Preise", "also-read"),
+        ("Читайте также: Новости дня", "also-read"),
+        ("Source link", "source-link"),
+        ("We use cookies to give you the best experience on our site.", "cookie-notice"),
+        ("Thanks for signing up!", "newsletter"),
+        ("spot_imgspot_img", "template-junk"),
+        ("Image 3 of 12", "caption"),
+        ("Posts: 214", "site-chrome"),
+        ("Page 1 of 2", "navigation"),
+    ],
+)
+def test_chrome_lines_are_recognised(line: str, reason: str) -> None:
+    assert chrome_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The council said it would share the cost of the new bridge with the county.",
+        "Read more about the river in our archive of stories from the last ten years and beyond.",
+        "Subscribers to the paper were told about the change on Monday.",
+        "The print edition is out",
+        "Related research has shown that the effect is small but real in older patients.",
+    ],
+)
+def test_prose_is_not_chrome(line: str) -> None:
+    assert chrome_reason(line) is None
+
+
+def test_normalise_strips_decoration() -> None:
+    assert normalise("  » Share post: ") == "share post"
+    assert normalise("Comments (12)") == "comments"
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("Monday, November 10, 2025", "2025-11-10"),
+        ("Nov 19, 2019, 10:31 pm CST", "2019-11-19"),
+        ("10. März 2024", "2024-03-10"),
+        ("22 de enero de 2018", "2018-01-22"),
+        ("2024年3月5日", "2024-03-05"),
+        ("13/06/2014", "2014-06-13"),
+        ("05/06/2014", None),
+        ("12 of 30", None),
+    ],
+)
+def test_find_date(line: str, iso: str | None) -> None:
+    assert find_date(line) == iso
+
+
+def test_dateline_is_short_and_not_a_sentence() -> None:
+    assert is_dateline("By Jane Doe", 3)
+    assert is_dateline("Updated 10:32 AM EST, Tue March 5, 2024", 8)
+    assert not is_dateline("On November 10, 2025 the council met to vote on the plan.", 12)
