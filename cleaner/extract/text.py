@@ -39,6 +39,14 @@ FALLBACK_MIN_WORDS = 6
 #: How much non-body text may separate two body lines of one article, in lines.
 #: Chrome-lexicon lines count half: an inline share bar does not end a story.
 MAX_GAP = 6.0
+#: A run of prose that comes after a comments header, below an earlier run, is
+#: reader comments: its score is multiplied by this, so the story wins.
+COMMENTS_WEIGHT = 0.3
+#: Footers (legal notes, disclaimers) are prose too, but at the end of a page:
+#: a run's score falls linearly from 1 to this weight over the last part of the
+#: page (from LATE_START of the lines on).
+LATE_WEIGHT = 0.5
+LATE_START = 0.6
 #: How many lines above the body the headline is looked for; furniture the rules
 #: recognise (share bars, bylines, captions) does not count...
 TITLE_LOOKBACK = 8
@@ -163,6 +171,27 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
     if current:
         clusters.append(current)
     return clusters
+
+
+def _is_comments_header(line: Line) -> bool:
+    return line.chrome == "comment-form" and _ends_section(line)
+
+
+def _best_cluster(lines: list[Line], clusters: list[list[int]]) -> list[int]:
+    """The run with the most prose, discounted when it looks like comments or a footer."""
+    best, best_score = clusters[0], -1.0
+    for n, cluster in enumerate(clusters):
+        score = float(sum(len(lines[i].text) for i in cluster))
+        if n > 0 and any(
+            _is_comments_header(lines[i]) for i in range(clusters[n - 1][-1] + 1, cluster[0])
+        ):
+            score *= COMMENTS_WEIGHT
+        position = cluster[0] / max(1, len(lines))
+        if position > LATE_START:
+            score *= 1 - (1 - LATE_WEIGHT) * (position - LATE_START) / (1 - LATE_START)
+        if score > best_score:
+            best, best_score = cluster, score
+    return best
 
 
 def _stems(text: str, lang: Language) -> set[str]:
@@ -299,7 +328,7 @@ def classify(text: str) -> TextResult:
             block.remove(_before_reason(line))
         return TextResult(blocks, None, None, lang.name)
 
-    best = max(clusters, key=lambda c: (sum(len(lines[i].text) for i in c), -c[0]))
+    best = _best_cluster(lines, clusters)
     start, end = best[0], best[-1]
     while start > 0 and _is_prose(lines[start - 1], min_density):
         start -= 1

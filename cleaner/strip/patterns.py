@@ -54,6 +54,8 @@ EXACT: dict[str, tuple[str, ...]] = {
         "please enter your name here", "you have entered an incorrect email address",
         "you have entered an incorrect email address!", "name", "name*", "email*", "website",
         "comments", "comment", "show comments", "view comments", "load comments",
+        "top rated comments", "top comments", "reader comments", "featured comments",
+        "latest comments", "view all comments", "most liked comments", "best comments",
         "join the conversation", "join the discussion", "discussion", "responses",
         "kommentare", "kommentar schreiben", "comentarios", "deja un comentario",
         "deja una respuesta", "commentaires", "laisser un commentaire", "commenti",
@@ -160,6 +162,9 @@ SEARCH: dict[str, tuple[str, ...]] = {
         # affiliate and sponsorship disclosures
         r"\baffiliate (links?|commissions?|partners?)\b",
         r"\bwe may (earn|receive) (a |an )?(small )?(affiliate )?commission\b",
+        # legal boilerplate in page footers
+        r"\b(are|is a|is) (registered )?trademarks? of\b",
+        r"\bnot been evaluated by the food and drug administration\b",
         # author bios closing an article
         r"\b(reach|contact|email) (him|her|them|me) at\b", r"\bcan be reached at\b",
         r"\bfollow (him|her|them|me|us) on (twitter|x|instagram|facebook|bluesky)\b",

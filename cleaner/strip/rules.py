@@ -26,9 +26,9 @@ MAX_SEARCH_WORDS = 80
 LONG_LINE_HEAD = 160
 
 #: Leading characters that are decoration, not text: bullets, arrows, icons.
-_LEAD = re.compile(r"^[\s•·●▪■□►▶▸›»>\-–—*|#+~→⟶✓✔︎❯❮←↑↓]+")
+_LEAD = re.compile(r"^[\s•·●▪■□►▶▸›»>\-–—*|#+~→⟶✓✔︎❯❮←↑↓\[(]+")
 #: Trailing decoration: colons, arrows, counts in brackets ("Comments (12)").
-_TRAIL = re.compile(r"[\s:：|»›>→…\.\-–—!]+$|\s*\(\d+\)$")
+_TRAIL = re.compile(r"[\s:：|»›>→…\.\-–—!\])]+$|\s*\(\d+\)$")
 _SPACES = re.compile(r"\s+")
 #: A metadata field: a short label, a colon and a short value ("Posts: 214",
 #: "Reading time: 3 min", "Joined: Aug 2021"). Prose never looks like this.
