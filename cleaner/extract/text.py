@@ -76,7 +76,9 @@ TITLE_NEAR = 3
 TITLE_MIN_WORDS = 3
 
 _SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]]\s*$")
-_TRUNCATED = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$")
+#: Cut-off endings, and the comment or view count a "most read" list puts after
+#: each headline ("Week 12 power rankings (133)"): both mark a teaser.
+_TRUNCATED = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$|\S\s\(\d+\)$")
 _NUMERIC = re.compile(r"^[\d\s.,:/|()+\-]*$")
 _STEM_WORD = re.compile(r"\w+")
 _LOWER_WORD = re.compile(r"(?<=\s)[^\W\d_A-Z][^\W_]*|\d")
@@ -179,7 +181,7 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
 
 
 def _is_comments_header(line: Line) -> bool:
-    return line.chrome == "comment-form" and _ends_section(line)
+    return line.chrome in ("comment-form", "comments") and _ends_section(line)
 
 
 def _best_cluster(lines: list[Line], clusters: list[list[int]]) -> list[int]:
@@ -272,7 +274,7 @@ def _after_reasons(lines: list[Line]) -> list[str]:
         if line.chrome:
             reason = line.chrome
             if _ends_section(line):
-                section = "comments" if line.chrome == "comment-form" else line.chrome
+                section = "comments" if line.chrome in ("comment-form", "comments") else line.chrome
         elif line.dateline:
             reason = "dateline"
         elif line.truncated or (nxt is not None and nxt.truncated and line.words >= 2):

@@ -169,6 +169,10 @@ SEARCH: dict[str, tuple[str, ...]] = {
         r"\b(reach|contact|email) (him|her|them|me) at\b", r"\bcan be reached at\b",
         r"\bfollow (him|her|them|me|us) on (twitter|x|instagram|facebook|bluesky)\b",
     ),
+    "comments": (
+        # a comment's author line ("jdoe42 says:", "Maria Lopez wrote:")
+        r"^[\w.'’\- ]{1,40} (says|said|wrote|writes|replied)( on .{1,40})?:$",
+    ),
     "template-junk": (r"spot_img", r"\{\{.*\}\}", r"\[\[.*\]\]", r"\bundefined\b.*\bundefined\b"),
     "comment-form": (
         r"^\d+\s+(comments?|responses?|replies|thoughts on)\b",
@@ -183,6 +187,7 @@ SEARCH: dict[str, tuple[str, ...]] = {
                 r"^\d+\s*(of|/)\s*\d+$"),
     "share-widget": (
         r"^share (this )?(on|via|to) ",
+        r"^click to (share|email|print|tweet)\b",
         r"^(email|e-mail|print|share|save|tweet|send) this (article|story|post|page)$",
         # reaction counts ("12 likes", "2 members thanked this post")
         r"^\d[\d,.]*k? (likes?|views?|shares?|reactions?|upvotes?|points?|votes?)$",
@@ -195,7 +200,7 @@ SEARCH: dict[str, tuple[str, ...]] = {
 #: Reasons whose header line ends the article when it comes after the body:
 #: what follows a "Related" or "Leave a reply" line is not the story any more.
 SECTION_END_REASONS: frozenset[str] = frozenset(
-    {"comment-form", "related-list", "source-link"}
+    {"comment-form", "comments", "related-list", "source-link"}
 )
 
 #: Phrases of those reasons that repeat between posts or form fields and so do not

@@ -38,7 +38,7 @@ FIELD_MAX_WORDS = 5
 
 #: Order of precedence when a line matches several groups: the more specific first.
 _PRIORITY = (
-    "template-junk", "cookie-notice", "newsletter", "comment-form", "also-read",
+    "comments", "template-junk", "cookie-notice", "newsletter", "comment-form", "also-read",
     "source-link", "related-list", "share-widget", "subscribe", "caption", "dateline",
     "navigation", "site-chrome",
 )
