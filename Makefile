@@ -3,7 +3,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install clean-out
+.PHONY: run test lint eval install clean-out
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cleaner tests
+
+# Scores on ../shared/bench/scrapinghub (read in place); per-page scores in out/eval.json.
+eval: $(STAMP)
+	$(BIN)/cleaner eval --worst 5
 
 clean-out:
 	rm -rf out/
