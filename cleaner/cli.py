@@ -73,7 +73,12 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, quiet
             raise click.BadParameter(f"{path!r} does not exist", param_hint="INPUTS")
     if outdir.exists() and not outdir.is_dir():
         raise click.BadParameter(f"{str(outdir)!r} is not a folder", param_hint="--output")
-    summary = run(list(inputs), outdir, RunConfig(threshold=threshold), progress=_progress(quiet))
+    try:
+        summary = run(list(inputs), outdir, RunConfig(threshold=threshold),
+                      progress=_progress(quiet))
+    except OSError as exc:  # the output folder, not an input: nothing can be written
+        raise click.ClickException(
+            f"cannot write the output to {str(outdir)!r}: {exc.strerror or exc}") from exc
     if not quiet:
         click.echo(summary.line(), err=True)
 

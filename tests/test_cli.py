@@ -130,3 +130,12 @@ def test_every_command_has_help_with_an_example() -> None:
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0
         assert command.help and "Example" in result.output, name
+
+
+def test_unwritable_output_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(blocker / "sub")])
+    assert result.exit_code == 1
+    assert "cannot write the output" in result.output
+    assert "Traceback" not in result.output
