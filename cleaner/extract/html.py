@@ -1,39 +1,68 @@
-"""HTML pages: main content from trafilatura (on lxml), as blocks we can explain.
+"""HTML pages: trafilatura's main content, checked against what the DOM knows.
 
-trafilatura finds the main content; we turn its body into blocks, take title,
-date and URL from the page metadata, and record every other visible line of the
-page as removed (`outside-main-content`), in page order, so a report can show
-the whole page. When trafilatura finds nothing, the page's visible lines go
-through our text-dump classifier instead, so an unusual page still gets a body.
+1. One walk over the page gives its visible lines, each with its share of link
+   text and its region (`cleaner.extract.page`); `<head>` gives headline
+   candidates, date and canonical URL.
+2. trafilatura (fast mode: its main extractor only) proposes the main content.
+   Its blocks are aligned with the page lines, so each block knows its link
+   share and where it sits on the page.
+3. Decisions on the proposal, each with a reason:
+   - the block that repeats the page's headline is the title, not body;
+   - line rules (`cleaner.strip.rules`) remove share bars, sign-up boxes...;
+   - a block that is mostly link text is a teaser for another page, unless it
+     is a heading or list item between two paragraphs of prose (a product
+     name or a section title that links somewhere);
+   - when the proposal stops short, the prose lines that run on after it are
+     taken too (trafilatura sometimes keeps only the first section).
+4. When trafilatura proposes nothing usable, the page's lines go through our
+   text-dump classifier instead.
+
+Every visible line not in the result is recorded as removed
+(`outside-main-content`), in page order, so a report can show the whole page.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
 
+from cleaner.dates import find_date, is_dateline
 from cleaner.document import Block
 from cleaner.extract import text as text_classifier
+from cleaner.extract.page import PageLine, PageMeta, page_lines, page_meta, walk
+from cleaner.language import count_words, guess
+from cleaner.strip import rules
 
-#: Elements whose text a browser does not show.
-_INVISIBLE = frozenset(
-    {"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object",
-     "select", "option", "button"}
-)
-#: Elements that start a new line when a browser renders them.
-_BREAKING = frozenset(
-    {"p", "div", "section", "article", "aside", "header", "footer", "nav", "main", "li", "ul",
-     "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "td", "th",
-     "br", "blockquote", "pre", "figure", "figcaption", "form", "hr", "address", "details",
-     "summary", "label", "caption", "body", "html"}
-)
+__all__ = ["ExtractError", "HtmlResult", "extract", "page_lines"]
+
 #: trafilatura's output elements and the block kind each becomes.
 _KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "paragraph",
           "item": "list", "row": "table"}
 _SPACES = re.compile(r"\s+")
+_FOLD = re.compile(r"\W+")
+
+#: A block with at least this share of link text points elsewhere: a teaser.
+TEASER_LINK_DENSITY = 0.7
+#: ... unless it is a heading or list item between two prose blocks, each with
+#: at most this link share and at least this many words.
+PROSE_MAX_LINK_DENSITY = 0.3
+PROSE_MIN_WORDS = 10
+#: A page line counts as part of a block when the block covers this share of it.
+LINE_COVERED = 0.5
+#: Run-on after the main content: prose lines are taken while the non-prose
+#: lines between them cost at most this much (as in the text classifier's gaps),
+RUN_ON_MAX_GAP = 2.0
+#: and only when at least this many prose lines run on.
+RUN_ON_MIN_LINES = 2
+#: The headline is looked for among this many blocks from the top.
+TITLE_SEARCH_BLOCKS = 60
+#: A line shorter than this (without spaces) is matched into a changed block
+#: only when the block holds it whole.
+_MIN_PIECE = 10
 
 
 class ExtractError(ValueError):
@@ -53,34 +82,8 @@ def _squash(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def page_lines(tree: etree._Element) -> list[str]:
-    """The page's visible text, one line per rendered block, scripts and styles skipped.
-
-    Iterative (iterwalk), so deeply nested pages cannot exhaust the stack.
-    """
-    body = tree.find(".//body")
-    root = body if body is not None else tree
-    parts: list[str] = []
-    walker = etree.iterwalk(root, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if event == "start":
-            if tag in _INVISIBLE or not isinstance(el.tag, str):
-                walker.skip_subtree()
-                if el.tail and el is not root:
-                    parts.append(el.tail)
-                continue
-            if tag in _BREAKING:
-                parts.append("\n")
-            if el.text:
-                parts.append(el.text)
-        else:
-            if tag in _BREAKING:
-                parts.append("\n")
-            if el.tail and el is not root:
-                parts.append(el.tail)
-    lines = (_squash(ln) for ln in "".join(parts).split("\n"))
-    return [ln for ln in lines if ln]
+def _fold(text: str) -> str:
+    return _FOLD.sub(" ", text).strip().casefold()
 
 
 def _element_blocks(body: etree._Element) -> list[Block]:
@@ -106,41 +109,152 @@ def _element_blocks(body: etree._Element) -> list[Block]:
     return blocks
 
 
-def _merge_outside(lines: list[str], blocks: list[Block]) -> list[Block]:
-    """Interleave page lines not in the main content with the main blocks, in page order."""
-    keys = [_squash(b.text).replace("\t", " ") for b in blocks]
-    before: list[Block] = []
-    after: dict[int, list[Block]] = {}
-    pointer = -1
-    for line in lines:
-        found = next((j for j in range(max(pointer, 0), len(keys)) if line in keys[j]), None)
-        if found is not None:
-            pointer = found
-            continue
-        block = Block(line, "line", kept=False, reason="outside-main-content")
-        (before if pointer < 0 else after.setdefault(pointer, [])).append(block)
-    merged = before
-    for j, block in enumerate(blocks):
-        merged.append(block)
-        merged.extend(after.get(j, ()))
-    return merged
+def align(lines: list[str], blocks: list[str]) -> tuple[list[float], list[int | None]]:
+    """Which page lines each block came from.
 
-
-#: The headline is looked for among this many blocks from the top of the page.
-TITLE_SEARCH_BLOCKS = 60
-
-
-def _mark_title(blocks: list[Block], title: str) -> None:
-    """Make the page's headline block the title, so it is not part of the body text.
-
-    The headline may be inside trafilatura's main content (an <h1> in the
-    article) or outside it; either way it is the title, not body or chrome.
+    Answers, per line, the share of its characters covered by blocks and the
+    index of the first block covering it. Whitespace is ignored (trafilatura
+    joins inline elements with spaces, the browser does not). A block is looked
+    for after the previous one; a block whose text trafilatura changed is
+    matched line by line instead.
     """
-    wanted = title.casefold()
-    for block in blocks[:TITLE_SEARCH_BLOCKS]:
-        if _squash(block.text).casefold() == wanted:
+    starts: list[int] = []
+    stream: list[str] = []
+    pos = 0
+    for line in lines:
+        squeezed = _SPACES.sub("", line)
+        starts.append(pos)
+        stream.append(squeezed)
+        pos += len(squeezed)
+    ends = [s + len(t) for s, t in zip(starts, stream, strict=True)]
+    text = "".join(stream)
+    covered = [0] * len(lines)
+    which: list[int | None] = [None] * len(lines)
+    cursor = 0
+    for j, block in enumerate(blocks):
+        key = _SPACES.sub("", block)
+        if not key:
+            continue
+        at = text.find(key, cursor)
+        if at < 0:
+            first = max(0, bisect.bisect_right(starts, cursor) - 1)
+            got, last = 0, None
+            for n in range(first, len(lines)):
+                piece = stream[n]
+                if len(piece) >= _MIN_PIECE and starts[n] >= cursor and piece in key:
+                    covered[n] = len(piece)
+                    which[n] = j if which[n] is None else which[n]
+                    got, last = got + len(piece), n
+                    if got >= 0.9 * len(key):
+                        break
+            if last is not None:
+                cursor = ends[last]
+            continue
+        end = at + len(key)
+        n = bisect.bisect_right(starts, at) - 1
+        while n < len(lines) and starts[n] < end:
+            overlap = min(end, ends[n]) - max(at, starts[n])
+            if overlap > 0:
+                covered[n] += overlap
+                if which[n] is None:
+                    which[n] = j
+            n += 1
+        cursor = end
+    shares = [c / len(s) if s else 0.0 for c, s in zip(covered, stream, strict=True)]
+    return shares, which
+
+
+def _block_lines(which: list[int | None], shares: list[float], count: int) -> list[list[int]]:
+    out: list[list[int]] = [[] for _ in range(count)]
+    for i, j in enumerate(which):
+        if j is not None and shares[i] >= LINE_COVERED:
+            out[j].append(i)
+    return out
+
+
+def _link_density(lines: list[PageLine], idx: list[int]) -> float:
+    chars = sum(lines[i].chars for i in idx)
+    return sum(lines[i].link_chars for i in idx) / chars if chars else 0.0
+
+
+def _is_prose(block: Block, density: float) -> bool:
+    return density <= PROSE_MAX_LINK_DENSITY and count_words(block.text) >= PROSE_MIN_WORDS
+
+
+def _mark_teasers(blocks: list[Block], densities: list[float]) -> None:
+    """Blocks that are mostly links point to other pages: remove them as teasers."""
+    for j, block in enumerate(blocks):
+        if not block.kept or block.kind == "title" or densities[j] < TEASER_LINK_DENSITY:
+            continue
+        if block.kind in ("heading", "list") and 0 < j < len(blocks) - 1:
+            before, after = j - 1, j + 1
+            if _is_prose(blocks[before], densities[before]) and _is_prose(
+                blocks[after], densities[after]
+            ):
+                continue
+        block.remove("teaser")
+
+
+def _mark_title(blocks: list[Block], titles: list[str]) -> str | None:
+    """Make the block that repeats the best headline candidate the title.
+
+    Candidates are tried in the page's order of authority (og:title, <h1>,
+    <title> and its parts), so a site name that <title> also holds only counts
+    when nothing better is on the page.
+    """
+    folded = [_fold(b.text) for b in blocks[:TITLE_SEARCH_BLOCKS]]
+    for candidate in titles:
+        wanted = _fold(candidate)
+        if wanted and wanted in folded:
+            block = blocks[folded.index(wanted)]
             block.kept, block.reason, block.kind = True, None, "title"
-            return
+            return block.text
+    return None
+
+
+def _run_on(lines: list[PageLine], shares: list[float], last: int) -> list[int]:
+    """Prose lines that continue the article after trafilatura's last line."""
+    texts = [line.text for line in lines[last + 1 :]]
+    if not texts:
+        return []
+    lang = guess("\n".join(texts[:50]))
+    min_density = (
+        text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
+    )
+    taken: list[int] = []
+    gap = 0.0
+    for offset, feature in enumerate(text_classifier.features(texts, lang)):
+        i = last + 1 + offset
+        if text_classifier.ends_section(feature):
+            break
+        if shares[i] >= LINE_COVERED:
+            continue
+        if text_classifier.is_good(feature, min_density) and lines[i].link_density < (
+            TEASER_LINK_DENSITY
+        ):
+            taken.append(i)
+            gap = 0.0
+            continue
+        gap += text_classifier.gap_cost(feature)
+        if gap > RUN_ON_MAX_GAP:
+            break
+    return taken if len(taken) >= RUN_ON_MIN_LINES else []
+
+
+def _fallback(lines: list[PageLine], meta: PageMeta, url: str | None) -> HtmlResult:
+    result = text_classifier.classify("\n".join(line.text for line in lines))
+    return HtmlResult(result.blocks, result.title or (meta.titles[0] if meta.titles else None),
+                      meta.date or result.date, meta.url or url, meta.language or result.language)
+
+
+def _page_date(meta: PageMeta, blocks: list[Block]) -> str | None:
+    if meta.date:
+        return meta.date
+    for block in blocks[:TITLE_SEARCH_BLOCKS]:
+        words = count_words(block.text)
+        if is_dateline(block.text, words) and (date := find_date(block.text)):
+            return date
+    return None
 
 
 def extract(html: str, url: str | None = None) -> HtmlResult:
@@ -148,20 +262,54 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
     tree = trafilatura.load_html(html)
     if tree is None:
         raise ExtractError("the HTML could not be parsed")
-    lines = page_lines(tree)
+    lines = walk(tree)  # before trafilatura, which prunes the tree it is given
+    meta = page_meta(tree)
     result = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True
+        tree, url=url, fast=True, with_metadata=False, include_comments=False,
+        include_tables=True,
     )
-    meta_title = _squash(result.title) if result is not None and result.title else None
-    meta_date = result.date if result is not None else None
-    meta_url = (result.url if result is not None else None) or url
-    language = result.language if result is not None else None
     main = _element_blocks(result.body) if result is not None and result.body is not None else []
     if not main:
-        fallback = text_classifier.classify("\n".join(lines))
-        return HtmlResult(fallback.blocks, meta_title or fallback.title,
-                          meta_date or fallback.date, meta_url, fallback.language)
-    blocks = _merge_outside(lines, main)
-    if meta_title:
-        _mark_title(blocks, meta_title)
-    return HtmlResult(blocks, meta_title, meta_date, meta_url, language)
+        return _fallback(lines, meta, url)
+
+    texts = [line.text for line in lines]
+    shares, which = align(texts, [b.text for b in main])
+    members = _block_lines(which, shares, len(main))
+    densities = [_link_density(lines, idx) for idx in members]
+    title = _mark_title(main, meta.titles)
+    rules.apply_line_rules(main)
+    _mark_teasers(main, densities)
+    if not any(b.kept and b.kind != "title" for b in main):
+        return _fallback(lines, meta, url)
+
+    # run-on prose after the last kept block
+    kept_lines = [i for j, idx in enumerate(members) if main[j].kept for i in idx]
+    extra: dict[int, Block] = {}
+    if kept_lines:
+        for i in _run_on(lines, shares, max(kept_lines)):
+            extra[i] = Block(lines[i].text, "paragraph")
+
+    blocks = _in_page_order(lines, shares, which, main, extra)
+    if title is None:
+        title = _mark_title(blocks, meta.titles)
+    return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url or url,
+                      meta.language or None)
+
+
+def _in_page_order(lines: list[PageLine], shares: list[float], which: list[int | None],
+                   main: list[Block], extra: dict[int, Block]) -> list[Block]:
+    """Main blocks, run-on lines and every other page line, in page order."""
+    out: list[Block] = []
+    emitted = 0
+    for i, line in enumerate(lines):
+        j = which[i]
+        if j is not None and shares[i] >= LINE_COVERED:
+            while emitted <= j:
+                out.append(main[emitted])
+                emitted += 1
+        elif i in extra:
+            out.append(extra[i])
+        else:
+            out.append(Block(line.text, "line", kept=False, reason="outside-main-content"))
+    out.extend(main[emitted:])
+    return out

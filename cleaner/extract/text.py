@@ -123,7 +123,7 @@ def features(lines: list[str], lang: Language) -> list[Line]:
     return out
 
 
-def _is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,
+def is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,
              need_sentence: bool = True) -> bool:
     if line.chrome or line.truncated or line.dateline or line.words < min_words:
         return False
@@ -141,7 +141,7 @@ def _is_prose(line: Line, min_density: float) -> bool:
     )
 
 
-def _ends_section(line: Line) -> bool:
+def ends_section(line: Line) -> bool:
     return (
         line.chrome in SECTION_END_REASONS
         and rules.normalise(line.text) not in WEAK_SECTION_MARKERS
@@ -149,7 +149,7 @@ def _ends_section(line: Line) -> bool:
     )
 
 
-def _gap_cost(line: Line) -> float:
+def gap_cost(line: Line) -> float:
     if line.chrome or line.dateline:
         return GAP_CHROME
     if line.words >= 3 and _LOWER_WORD.search(line.text) and not line.truncated:
@@ -169,19 +169,19 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
                 current = []
             current.append(line.index)
             gap = 0.0
-        elif _ends_section(line):
+        elif ends_section(line):
             if current:
                 clusters.append(current)
             current, gap = [], 0.0
         else:
-            gap += _gap_cost(line)
+            gap += gap_cost(line)
     if current:
         clusters.append(current)
     return clusters
 
 
 def _is_comments_header(line: Line) -> bool:
-    return line.chrome in ("comment-form", "comments") and _ends_section(line)
+    return line.chrome in ("comment-form", "comments") and ends_section(line)
 
 
 def _best_cluster(lines: list[Line], clusters: list[list[int]]) -> list[int]:
@@ -236,7 +236,7 @@ def _find_title(lines: list[Line], start: int, body: list[Line], lang: Language)
     counted = 0
     for i in range(start - 1, max(-1, start - 1 - TITLE_LOOKBACK_MAX), -1):
         line = lines[i]
-        if _ends_section(line):
+        if ends_section(line):
             break
         if not (line.chrome or line.dateline or line.numeric):
             counted += 1
@@ -273,7 +273,7 @@ def _after_reasons(lines: list[Line]) -> list[str]:
         nxt = lines[pos + 1] if pos + 1 < len(lines) else None
         if line.chrome:
             reason = line.chrome
-            if _ends_section(line):
+            if ends_section(line):
                 section = "comments" if line.chrome in ("comment-form", "comments") else line.chrome
         elif line.dateline:
             reason = "dateline"
@@ -304,7 +304,7 @@ def _inside(line: Line, nxt: Line | None, min_density: float) -> tuple[str, str 
         if nxt is None or not (
             _is_prose(nxt, min_density)
             or nxt.words > SHORT_WORDS
-            or _gap_cost(nxt) == GAP_CONTENTLIKE
+            or gap_cost(nxt) == GAP_CONTENTLIKE
         ):
             return "line", "site-chrome"
     return ("paragraph" if line.sentence else "heading"), None
@@ -325,10 +325,10 @@ def classify(text: str) -> TextResult:
     lang = guess(text)
     min_density = MIN_DENSITY_UNSPACED if lang.unspaced else MIN_DENSITY
     lines = features(raw, lang)
-    good = [_is_good(ln, min_density) for ln in lines]
+    good = [is_good(ln, min_density) for ln in lines]
     clusters = _clusters(lines, good)
     if not clusters:  # no prose at all: take the densest run of longer lines
-        good = [_is_good(ln, 0.0, FALLBACK_MIN_WORDS, need_sentence=False) for ln in lines]
+        good = [is_good(ln, 0.0, FALLBACK_MIN_WORDS, need_sentence=False) for ln in lines]
         clusters = _clusters(lines, good)
     blocks = [Block(ln.text, "line") for ln in lines]
     if not clusters:

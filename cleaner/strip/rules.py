@@ -82,6 +82,9 @@ _PREFIX: list[tuple[str, str]] = [
 _SEARCH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), r) for r in _PRIORITY for p in patterns.SEARCH.get(r, ())
 ]
+# One match says whether any prefix can apply at all; most lines start with none,
+# and only those that do go through the list in priority order.
+_ANY_PREFIX = re.compile("|".join(re.escape(p) for p, _ in _PREFIX))
 
 
 #: An "also read" phrase followed by plain words (no colon or arrow) is only an
@@ -123,7 +126,7 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
         return "share-widget"
     folded = _SPACES.sub(" ", unicodedata.normalize("NFKC", line).casefold()).strip()
     folded = _LEAD.sub("", folded).replace("’", "'")
-    if words <= MAX_LABEL_WORDS:
+    if words <= MAX_LABEL_WORDS and _ANY_PREFIX.match(folded):
         for prefix, reason in _PREFIX:
             if _prefix_match(folded, prefix, reason, words):
                 return reason

@@ -1,0 +1,229 @@
+"""What an HTML page shows, line by line, with what the DOM knows about each line.
+
+One walk over the parsed page gives the visible lines a browser would render
+(scripts, styles and hidden elements skipped) and, for each line, how much of
+it is link text and which kind of page region it sits in (`nav`, `aside`,
+`footer`, `figcaption`, `form`, or an element whose class or id names comments,
+related stories, share bars, newsletters). A second, small pass reads the
+metadata in `<head>`: headline candidates, description, date, canonical URL.
+
+Nothing here decides what is content; `cleaner.extract.html` does, with these
+facts and trafilatura's choice of the main content.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from lxml import etree
+
+from cleaner.dates import find_date
+
+#: Elements whose text a browser does not show.
+INVISIBLE = frozenset(
+    {"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object",
+     "select", "option", "button"}
+)
+#: Elements that start a new line when a browser renders them.
+BREAKING = frozenset(
+    {"p", "div", "section", "article", "aside", "header", "footer", "nav", "main", "li", "ul",
+     "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "td", "th",
+     "br", "blockquote", "pre", "figure", "figcaption", "form", "hr", "address", "details",
+     "summary", "label", "caption", "body", "html"}
+)
+#: Page regions named by their element.
+REGION_TAGS = {"nav": "nav", "aside": "aside", "footer": "footer", "figcaption": "caption",
+               "form": "form"}
+#: Page regions named by a word in an element's class or id. Order matters: the
+#: first word found names the region ("comment-share" is a comments region).
+REGION_WORDS = (
+    ("comment", "comments"), ("related", "related"), ("newsletter", "newsletter"),
+    ("share", "share"), ("social", "share"), ("caption", "caption"), ("sidebar", "aside"),
+    ("breadcrumb", "nav"), ("promo", "promo"), ("advert", "promo"), ("subscribe", "newsletter"),
+)
+_REGION_RE = re.compile("|".join(w for w, _ in REGION_WORDS))
+_REGION_OF = dict(REGION_WORDS)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class PageLine:
+    """One rendered line: its text, how much of it is links, and the region it sits in."""
+
+    text: str
+    chars: int  # characters that are not spaces
+    link_chars: int  # of which inside <a>
+    region: str | None  # innermost named region, or None
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+
+def _region(el: etree._Element, tag: str) -> str | None:
+    if tag in REGION_TAGS:
+        return REGION_TAGS[tag]
+    names = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
+    if len(names) < 4:
+        return None
+    match = _REGION_RE.search(names)
+    return _REGION_OF[match.group(0)] if match else None
+
+
+def walk(tree: etree._Element) -> list[PageLine]:
+    """The page's visible lines, in order, with link share and region.
+
+    Iterative (iterwalk), so deeply nested pages cannot exhaust the stack.
+    """
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    lines: list[PageLine] = []
+    parts: list[str] = []
+    link_chars = 0
+    line_region: str | None = None
+    regions: list[str | None] = [None]
+    links = 0
+
+    def add(text: str) -> None:
+        nonlocal link_chars, line_region
+        if not parts and not text.strip():
+            return
+        if not parts:
+            line_region = regions[-1]
+        parts.append(text)
+        if links:
+            link_chars += len(text) - text.count(" ") - text.count("\n") - text.count("\t")
+
+    def flush() -> None:
+        nonlocal link_chars
+        if parts:
+            text = _SPACES.sub(" ", "".join(parts)).strip()
+            if text:
+                chars = len(text) - text.count(" ")
+                lines.append(PageLine(text, chars, min(link_chars, chars), line_region))
+            parts.clear()
+        link_chars = 0
+
+    # A skipped subtree still gets its "end" event, which adds the element's tail.
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in INVISIBLE or not tag:
+                walker.skip_subtree()
+                regions.append(regions[-1])
+                continue
+            if tag in BREAKING:
+                flush()
+            regions.append(_region(el, tag) or regions[-1])
+            if tag == "a":
+                links += 1
+            if el.text:
+                add(el.text)
+        else:
+            if tag == "a":
+                links -= 1
+            regions.pop()
+            if tag in BREAKING:
+                flush()
+            if el.tail and el is not root:
+                add(el.tail)
+    flush()
+    return lines
+
+
+def page_lines(tree: etree._Element) -> list[str]:
+    """The page's visible text, one line per rendered block."""
+    return [line.text for line in walk(tree)]
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """What the page says about itself in <head> (and its first headings)."""
+
+    titles: list[str] = field(default_factory=list)  # best first: og:title, h1, <title>
+    description: str | None = None
+    date: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+
+_TITLE_META = ("og:title", "twitter:title", "title", "headline")
+_DESCRIPTION_META = ("og:description", "description", "twitter:description")
+_DATE_META = ("article:published_time", "datepublished", "og:published_time", "pubdate",
+              "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date",
+              "parsely-pub-date", "article.published", "published_date", "publication_date")
+#: Separators between a headline and the site name in <title>.
+_TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s+::\s+")
+#: So many <h1> elements are read; pages with more use them for teasers.
+MAX_H1 = 3
+
+
+_ISO_START = re.compile(r"^\s*((?:19|20)\d\d)-([01]?\d)-([0-3]?\d)")
+
+
+def _meta_date(value: str) -> str | None:
+    """A date from a metadata value: ISO 8601 timestamps first, then written dates."""
+    match = _ISO_START.match(value)
+    if match:
+        try:
+            return date(*(int(g) for g in match.groups())).isoformat()
+        except ValueError:
+            return None
+    return find_date(value)
+
+
+def _text(el: etree._Element) -> str:
+    return _SPACES.sub(" ", "".join(el.itertext())).strip()
+
+
+def page_meta(tree: etree._Element) -> PageMeta:
+    meta = PageMeta()
+    found: dict[str, str] = {}
+    head = tree.find(".//head")
+    if head is not None:
+        for el in head.iter("meta", "link", "title"):
+            if el.tag == "title":
+                found.setdefault("<title>", _text(el))
+                continue
+            if el.tag == "link":
+                if (el.get("rel") or "").lower() == "canonical" and el.get("href"):
+                    found.setdefault("canonical", el.get("href").strip())
+                continue
+            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+            content = el.get("content")
+            if key and content and content.strip():
+                found.setdefault(key, _SPACES.sub(" ", content).strip())
+    titles: list[str] = []
+    for key in _TITLE_META:
+        if found.get(key):
+            titles.append(found[key])
+    for n, h1 in enumerate(tree.iter("h1")):
+        if n >= MAX_H1:
+            break
+        text = _text(h1)
+        if text:
+            titles.append(text)
+    if found.get("<title>"):
+        whole = found["<title>"]
+        titles.append(whole)
+        titles.extend(p for p in _TITLE_SPLIT.split(whole) if len(p.split()) >= 2)
+    meta.titles = list(dict.fromkeys(t for t in titles if t))
+    meta.description = next((found[k] for k in _DESCRIPTION_META if found.get(k)), None)
+    for key in _DATE_META:
+        if found.get(key) and (day := _meta_date(found[key])):
+            meta.date = day
+            break
+    if meta.date is None:
+        for el in tree.iter("time"):
+            value = el.get("datetime") or _text(el)
+            if value and (day := _meta_date(value)):
+                meta.date = day
+                break
+    url = found.get("canonical") or found.get("og:url")
+    meta.url = url if url and url.startswith(("http://", "https://")) else None
+    lang = tree.get("lang") or found.get("og:locale") or found.get("content-language")
+    meta.language = lang.split("-")[0].split("_")[0].lower() if lang else None
+    return meta
