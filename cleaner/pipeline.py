@@ -22,7 +22,6 @@ from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier
 from cleaner.sinks import RunWriter, assign_text_paths
 from cleaner.sources import DEFAULT_MAX_BYTES, Input, InputError, iter_inputs, read_input
-from cleaner.strip import rules
 
 KINDS = ("html", "text")
 #: Length of document ids in hex characters: 64 bits, so collisions in a batch
@@ -112,7 +111,6 @@ def clean(
     kind = kind or sniff_kind(text)
     if kind == "html":
         result = html_extractor.extract(text, url)
-        rules.apply_line_rules(result.blocks)
         url = result.url or url
     else:
         result = text_classifier.classify(text)

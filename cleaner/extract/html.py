@@ -122,7 +122,7 @@ def align(lines: list[str], blocks: list[str]) -> tuple[list[float], list[int | 
     stream: list[str] = []
     pos = 0
     for line in lines:
-        squeezed = _SPACES.sub("", line)
+        squeezed = "".join(line.split())
         starts.append(pos)
         stream.append(squeezed)
         pos += len(squeezed)
@@ -132,7 +132,7 @@ def align(lines: list[str], blocks: list[str]) -> tuple[list[float], list[int | 
     which: list[int | None] = [None] * len(lines)
     cursor = 0
     for j, block in enumerate(blocks):
-        key = _SPACES.sub("", block)
+        key = "".join(block.split())
         if not key:
             continue
         at = text.find(key, cursor)
@@ -202,7 +202,8 @@ def _mark_title(blocks: list[Block], titles: list[str]) -> str | None:
     <title> and its parts), so a site name that <title> also holds only counts
     when nothing better is on the page.
     """
-    folded = [_fold(b.text) for b in blocks[:TITLE_SEARCH_BLOCKS]]
+    longest = max((len(t) for t in titles), default=0) + 10
+    folded = [_fold(b.text) if len(b.text) <= longest else "" for b in blocks[:TITLE_SEARCH_BLOCKS]]
     for candidate in titles:
         wanted = _fold(candidate)
         if wanted and wanted in folded:
@@ -223,8 +224,9 @@ def _run_on(lines: list[PageLine], shares: list[float], last: int) -> list[int]:
     )
     taken: list[int] = []
     gap = 0.0
-    for offset, feature in enumerate(text_classifier.features(texts, lang)):
+    for offset, text in enumerate(texts):
         i = last + 1 + offset
+        feature = text_classifier.line_features(i, text, lang)
         if text_classifier.ends_section(feature):
             break
         if shares[i] >= LINE_COVERED:

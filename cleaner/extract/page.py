@@ -76,6 +76,7 @@ def walk(tree: etree._Element) -> list[PageLine]:
     """The page's visible lines, in order, with link share and region.
 
     Iterative (iterwalk), so deeply nested pages cannot exhaust the stack.
+    Written for speed: it visits every element of every page.
     """
     body = tree.find(".//body")
     root = body if body is not None else tree
@@ -86,51 +87,53 @@ def walk(tree: etree._Element) -> list[PageLine]:
     regions: list[str | None] = [None]
     links = 0
 
-    def add(text: str) -> None:
-        nonlocal link_chars, line_region
-        if not parts and not text.strip():
-            return
-        if not parts:
-            line_region = regions[-1]
-        parts.append(text)
-        if links:
-            link_chars += len(text) - text.count(" ") - text.count("\n") - text.count("\t")
-
     def flush() -> None:
-        nonlocal link_chars
-        if parts:
-            text = _SPACES.sub(" ", "".join(parts)).strip()
-            if text:
-                chars = len(text) - text.count(" ")
-                lines.append(PageLine(text, chars, min(link_chars, chars), line_region))
-            parts.clear()
-        link_chars = 0
+        text = " ".join("".join(parts).split())
+        if text:
+            chars = len(text) - text.count(" ")
+            lines.append(PageLine(text, chars, min(link_chars, chars), line_region))
+        parts.clear()
 
     # A skipped subtree still gets its "end" event, which adds the element's tail.
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        tag = el.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
         if event == "start":
             if tag in INVISIBLE or not tag:
                 walker.skip_subtree()
                 regions.append(regions[-1])
                 continue
-            if tag in BREAKING:
+            if tag in BREAKING and parts:
                 flush()
-            regions.append(_region(el, tag) or regions[-1])
+                link_chars = 0
+            if tag in REGION_TAGS:
+                regions.append(REGION_TAGS[tag])
+            elif el.get("class") is None and el.get("id") is None:
+                regions.append(regions[-1])
+            else:
+                regions.append(_region(el, tag) or regions[-1])
             if tag == "a":
                 links += 1
-            if el.text:
-                add(el.text)
+            text = el.text
         else:
             if tag == "a":
                 links -= 1
             regions.pop()
-            if tag in BREAKING:
+            if tag in BREAKING and parts:
                 flush()
-            if el.tail and el is not root:
-                add(el.tail)
-    flush()
+                link_chars = 0
+            text = el.tail if el is not root else None
+        if text:
+            if not parts:
+                if text.isspace():
+                    continue
+                line_region = regions[-1]
+            parts.append(text)
+            if links:
+                link_chars += len(text) - sum(map(text.count, (" ", "\n", "\t")))
+    if parts:
+        flush()
     return lines
 
 

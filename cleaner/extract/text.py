@@ -103,24 +103,24 @@ class Line:
         return bool(_NUMERIC.match(self.text))
 
 
+def line_features(index: int, text: str, lang: Language) -> Line:
+    """The features of one line (see `Line`)."""
+    words = count_words(text)
+    chrome = rules.chrome_reason(text, words)
+    return Line(
+        index=index,
+        text=text,
+        words=words,
+        density=lang.density(text),
+        sentence=bool(_SENTENCE_END.search(text)) and not text.endswith(":"),
+        truncated=bool(_TRUNCATED.search(text)),
+        chrome=chrome,
+        dateline=chrome is None and is_dateline(text, words),
+    )
+
+
 def features(lines: list[str], lang: Language) -> list[Line]:
-    out = []
-    for i, text in enumerate(lines):
-        words = count_words(text)
-        chrome = rules.chrome_reason(text, words)
-        out.append(
-            Line(
-                index=i,
-                text=text,
-                words=words,
-                density=lang.density(text),
-                sentence=bool(_SENTENCE_END.search(text)) and not text.endswith(":"),
-                truncated=bool(_TRUNCATED.search(text)),
-                chrome=chrome,
-                dateline=chrome is None and is_dateline(text, words),
-            )
-        )
-    return out
+    return [line_features(i, text, lang) for i, text in enumerate(lines)]
 
 
 def is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,

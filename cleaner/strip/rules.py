@@ -9,6 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+try:  # the regex parser, read only to find the literals a pattern starts with
+    import re._constants as _sre
+    import re._parser as _sre_parser
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
 from collections.abc import Iterable
 
 from cleaner.document import REASONS, Block
@@ -79,8 +86,49 @@ _SHARE_WORDS: frozenset[str] = frozenset(
 _PREFIX: list[tuple[str, str]] = [
     (p.casefold(), r) for r in _PRIORITY for p in patterns.PREFIX.get(r, ())
 ]
-_SEARCH: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p), r) for r in _PRIORITY for p in patterns.SEARCH.get(r, ())
+
+
+def _leading_literals(items: list) -> tuple[str, ...] | None:
+    """Strings one of which every match of a parsed pattern starts with, or None."""
+    i = 0
+    while i < len(items) and items[i][0] is _sre.AT:  # ^ and \b match no text
+        i += 1
+    if i == len(items):
+        return None
+    op, arg = items[i]
+    if op is _sre.LITERAL:
+        chars = []
+        while i < len(items) and items[i][0] is _sre.LITERAL:
+            chars.append(chr(items[i][1]))
+            i += 1
+        return ("".join(chars),)
+    if op is _sre.SUBPATTERN:
+        return _leading_literals(list(arg[-1]))
+    if op is _sre.BRANCH:
+        out: list[str] = []
+        for alternative in arg[1]:
+            found = _leading_literals(list(alternative))
+            if found is None:
+                return None
+            out.extend(found)
+        return tuple(out)
+    return None
+
+
+def _search_entry(pattern: str, reason: str) -> tuple[re.Pattern[str], str, tuple[str, ...]]:
+    """A SEARCH pattern with the literals its matches start with (a cheap pre-check)."""
+    compiled = re.compile(pattern)
+    try:
+        literals = _leading_literals(list(_sre_parser.parse(pattern)))
+    except Exception:  # an unknown construct only costs the pre-check
+        literals = None
+    if compiled.flags & re.IGNORECASE or not literals or min(map(len, literals)) < 2:
+        literals = ()
+    return compiled, reason, literals
+
+
+_SEARCH: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
+    _search_entry(p, r) for r in _PRIORITY for p in patterns.SEARCH.get(r, ())
 ]
 # One match says whether any prefix can apply at all; most lines start with none,
 # and only those that do go through the list in priority order.
@@ -133,7 +181,9 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
     if words <= FIELD_MAX_WORDS and _FIELD.match(folded):
         return "site-chrome"
     haystack = folded if words <= MAX_SEARCH_WORDS else folded[:LONG_LINE_HEAD]
-    for pattern, reason in _SEARCH:
+    for pattern, reason, literals in _SEARCH:
+        if literals and not any(lit in haystack for lit in literals):
+            continue
         if pattern.search(haystack):
             return reason
     return None
