@@ -58,6 +58,9 @@ LINE_COVERED = 0.5
 RUN_ON_MAX_GAP = 2.0
 #: and only when at least this many prose lines run on.
 RUN_ON_MIN_LINES = 2
+#: Prose left out inside the main content is taken back when it is at least
+#: this share of what trafilatura took there.
+LEFT_OUT_SHARE = 1.0
 #: The headline is looked for among this many blocks from the top.
 TITLE_SEARCH_BLOCKS = 60
 #: A line shorter than this (without spaces) is matched into a changed block
@@ -243,6 +246,32 @@ def _run_on(lines: list[PageLine], shares: list[float], last: int) -> list[int]:
     return taken if len(taken) >= RUN_ON_MIN_LINES else []
 
 
+#: Regions whose prose is not the article's, even inside it.
+_FOREIGN_REGIONS = frozenset({"comments", "related", "share", "newsletter", "promo", "nav",
+                              "aside", "footer", "form"})
+
+
+def _left_out(lines: list[PageLine], shares: list[float], first: int, last: int) -> list[int]:
+    """Prose lines between trafilatura's first and last block that it did not take."""
+    candidates = [i for i in range(first + 1, last) if shares[i] < LINE_COVERED
+                  and lines[i].link_density < PROSE_MAX_LINK_DENSITY
+                  and lines[i].region not in _FOREIGN_REGIONS]
+    if not candidates:
+        return []
+    lang = guess("\n".join(line.text for line in lines[first:last + 1][:80]))
+    min_density = (
+        text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
+    )
+    good = [i for i in candidates
+            if text_classifier.is_good(text_classifier.line_features(i, lines[i].text, lang),
+                                       min_density)]
+    # trafilatura leaves things out on purpose (captions, inserts, teasers); only
+    # when it left out more prose than it took is it skipping the article itself
+    left = sum(lines[i].chars for i in good)
+    taken = sum(lines[i].chars for i in range(first, last + 1) if shares[i] >= LINE_COVERED)
+    return good if left >= LEFT_OUT_SHARE * taken else []
+
+
 def _fallback(lines: list[PageLine], meta: PageMeta, url: str | None) -> HtmlResult:
     result = text_classifier.classify("\n".join(line.text for line in lines))
     return HtmlResult(result.blocks, result.title or (meta.titles[0] if meta.titles else None),
@@ -284,10 +313,12 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
     if not any(b.kept and b.kind != "title" for b in main):
         return _fallback(lines, meta, url)
 
-    # run-on prose after the last kept block
+    # prose trafilatura left out between its blocks, and run-on prose after them
     kept_lines = [i for j, idx in enumerate(members) if main[j].kept for i in idx]
     extra: dict[int, Block] = {}
     if kept_lines:
+        for i in _left_out(lines, shares, min(kept_lines), max(kept_lines)):
+            extra[i] = Block(lines[i].text, "paragraph")
         for i in _run_on(lines, shares, max(kept_lines)):
             extra[i] = Block(lines[i].text, "paragraph")
 
