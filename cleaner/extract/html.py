@@ -34,7 +34,7 @@ from cleaner.dates import find_date, is_dateline
 from cleaner.document import Block
 from cleaner.extract import text as text_classifier
 from cleaner.extract.page import PageLine, PageMeta, page_lines, page_meta, walk
-from cleaner.language import count_words, guess
+from cleaner.language import Language, count_words, guess
 from cleaner.strip import rules
 
 __all__ = ["ExtractError", "HtmlResult", "extract", "page_lines"]
@@ -61,6 +61,8 @@ RUN_ON_MIN_LINES = 2
 #: Prose left out inside the main content is taken back when it is at least
 #: this share of what trafilatura took there.
 LEFT_OUT_SHARE = 1.0
+#: So much of the article's text is enough to tell its language.
+LANGUAGE_SAMPLE_CHARS = 3000
 #: The headline is looked for among this many blocks from the top.
 TITLE_SEARCH_BLOCKS = 60
 #: A line shorter than this (without spaces) is matched into a changed block
@@ -216,12 +218,11 @@ def _mark_title(blocks: list[Block], titles: list[str]) -> str | None:
     return None
 
 
-def _run_on(lines: list[PageLine], shares: list[float], last: int) -> list[int]:
+def _run_on(lines: list[PageLine], shares: list[float], last: int, lang: Language) -> list[int]:
     """Prose lines that continue the article after trafilatura's last line."""
     texts = [line.text for line in lines[last + 1 :]]
     if not texts:
         return []
-    lang = guess("\n".join(texts[:50]))
     min_density = (
         text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
     )
@@ -251,14 +252,15 @@ _FOREIGN_REGIONS = frozenset({"comments", "related", "share", "newsletter", "pro
                               "aside", "footer", "form"})
 
 
-def _left_out(lines: list[PageLine], shares: list[float], first: int, last: int) -> list[int]:
+def _left_out(
+    lines: list[PageLine], shares: list[float], first: int, last: int, lang: Language
+) -> list[int]:
     """Prose lines between trafilatura's first and last block that it did not take."""
     candidates = [i for i in range(first + 1, last) if shares[i] < LINE_COVERED
                   and lines[i].link_density < PROSE_MAX_LINK_DENSITY
                   and lines[i].region not in _FOREIGN_REGIONS]
     if not candidates:
         return []
-    lang = guess("\n".join(line.text for line in lines[first:last + 1][:80]))
     min_density = (
         text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
     )
@@ -317,9 +319,11 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
     kept_lines = [i for j, idx in enumerate(members) if main[j].kept for i in idx]
     extra: dict[int, Block] = {}
     if kept_lines:
-        for i in _left_out(lines, shares, min(kept_lines), max(kept_lines)):
+        # the language of the article's own text, for stop-word densities
+        lang = guess("\n".join(b.text for b in main if b.kept)[:LANGUAGE_SAMPLE_CHARS])
+        for i in _left_out(lines, shares, min(kept_lines), max(kept_lines), lang):
             extra[i] = Block(lines[i].text, "paragraph")
-        for i in _run_on(lines, shares, max(kept_lines)):
+        for i in _run_on(lines, shares, max(kept_lines), lang):
             extra[i] = Block(lines[i].text, "paragraph")
 
     blocks = _in_page_order(lines, shares, which, main, extra)

@@ -115,7 +115,7 @@ def _leading_literals(items: list) -> tuple[str, ...] | None:
     return None
 
 
-def _search_entry(pattern: str, reason: str) -> tuple[re.Pattern[str], str, tuple[str, ...]]:
+def _search_entry(pattern: str, reason: str) -> tuple[re.Pattern[str], str, re.Pattern[str] | None]:
     """A SEARCH pattern with the literals its matches start with (a cheap pre-check)."""
     compiled = re.compile(pattern)
     try:
@@ -123,11 +123,11 @@ def _search_entry(pattern: str, reason: str) -> tuple[re.Pattern[str], str, tupl
     except Exception:  # an unknown construct only costs the pre-check
         literals = None
     if compiled.flags & re.IGNORECASE or not literals or min(map(len, literals)) < 2:
-        literals = ()
-    return compiled, reason, literals
+        return compiled, reason, None
+    return compiled, reason, re.compile("|".join(map(re.escape, literals)))
 
 
-_SEARCH: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
+_SEARCH: list[tuple[re.Pattern[str], str, re.Pattern[str] | None]] = [
     _search_entry(p, r) for r in _PRIORITY for p in patterns.SEARCH.get(r, ())
 ]
 # One match says whether any prefix can apply at all; most lines start with none,
@@ -182,7 +182,7 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
         return "site-chrome"
     haystack = folded if words <= MAX_SEARCH_WORDS else folded[:LONG_LINE_HEAD]
     for pattern, reason, literals in _SEARCH:
-        if literals and not any(lit in haystack for lit in literals):
+        if literals is not None and not literals.search(haystack):
             continue
         if pattern.search(haystack):
             return reason
