@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: Words per shingle. Five is the usual choice for near-duplicate web text
 #: (Broder's shingling, Gopher and RefinedWeb dedup): long enough that two
@@ -71,6 +72,9 @@ def _combining_mark_class() -> str:
 #: A token: a run of word characters and the combining marks attached to them.
 _TOKEN_RE = re.compile(rf"[\w{_combining_mark_class()}]+")
 
+#: A run of word characters: the token when the text holds no combining marks.
+_WORD_RE = re.compile(r"\w+")
+
 #: One run of unspaced-script characters, for counting them at C speed.
 _UNSPACED_RUN_RE = re.compile(
     "[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in UNSPACED_RANGES) + "]+"
@@ -90,7 +94,24 @@ def normalise(text: str) -> list[str]:
         ['hello', 'world', 'strasse', 'abc']
     """
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return _TOKEN_RE.findall(folded)
+    # Matching against the class of every combining mark is slow; the class of
+    # the marks this text holds (usually none) gives the same tokens.
+    marks = frozenset(
+        ch for ch in set(folded) if ord(ch) >= _FIRST_MARK and unicodedata.category(ch)[0] == "M"
+    )
+    return _token_re(marks).findall(folded)
+
+
+#: Combining marks start above the Latin-1 range (U+0300).
+_FIRST_MARK = 0x300
+
+
+@lru_cache(maxsize=256)
+def _token_re(marks: frozenset[str]) -> re.Pattern[str]:
+    """A token pattern: word characters and these combining marks."""
+    if not marks:
+        return _WORD_RE
+    return re.compile("[\\w" + "".join(re.escape(m) for m in sorted(marks)) + "]+")
 
 
 def is_unspaced(tokens: list[str]) -> bool:
@@ -101,7 +122,7 @@ def is_unspaced(tokens: list[str]) -> bool:
         True
     """
     joined = "".join(tokens)
-    if not joined:
+    if not joined or joined.isascii():
         return False
     unspaced = sum(map(len, _UNSPACED_RUN_RE.findall(joined)))
     return unspaced / len(joined) > UNSPACED_SHARE

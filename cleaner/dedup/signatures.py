@@ -1,0 +1,225 @@
+"""Fast MinHash signatures: tokens hashed once, shingles and permutations in numpy.
+
+Near-duplicate detection costs mostly in turning text into shingle hashes.
+datasketch's `MinHash.update` loop hashes every shingle string with SHA-1 and
+applies the permutations one shingle at a time; here
+
+1. each normalised token is hashed once with xxh3 (a stable 64-bit hash, the
+   same in every process, unlike Python's salted `hash`);
+2. the hashes of word 5-grams are combined from the token hashes with a few
+   whole-array numpy operations (character 5-grams for unspaced scripts);
+3. the permutations are applied to all of a document's shingles at once.
+
+The permutations are datasketch's own (its default "affine32" scheme: the
+MurmurHash3 finalizer, then `a * h + b` in uint32, with `a` and `b` drawn from
+the same seed), so a signature made here equals the one
+`MinHash(num_perm, seed, hashfunc=...)` gives when fed the same 32-bit shingle
+hashes, and `LeanMinHash` objects built from it work with every datasketch tool
+(`MinHashLSH`, `jaccard`, serialisation).
+
+The 64-bit shingle hashes are also the document's exact shingle set: two sets
+compared with `exact_jaccard` give the true Jaccard similarity (up to 64-bit
+hash collisions), which is how LSH candidates are verified.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import xxhash
+from datasketch import LeanMinHash, MinHash
+
+from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE, is_unspaced, normalise
+
+#: Permutations per signature; see `cleaner.dedup.minhash.DEFAULT_NUM_PERM`.
+DEFAULT_NUM_PERM = 128
+#: Seed of datasketch's permutation parameters.
+DEFAULT_SEED = 1
+#: Shingles permuted per numpy step: bounds the temporary matrix of a very long
+#: document to CHUNK x num_perm x 4 bytes (2 MiB at 128 permutations).
+CHUNK = 4096
+
+_U64 = np.uint64
+_MIX = _U64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads one token's bits
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """datasketch's (a, b) permutation parameters, shape (2, num_perm), uint32."""
+    return MinHash(num_perm=num_perm, seed=seed).permutations
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer, as datasketch applies it before permuting."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 64-bit finalizer: every input bit reaches every output bit."""
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
+
+
+#: Documents with at least this many shingles are permuted on their own; below
+#: it, numpy's per-call overhead outweighs the work and documents are batched.
+BATCH_MAX_SHINGLES = 256
+
+#: Token hashes remembered between documents (words repeat across a batch);
+#: the memo is emptied when it reaches this many entries, to bound its memory.
+TOKEN_MEMO_SIZE = 1_000_000
+_memo: dict[str, int] = {}
+
+
+def _hash_token(token: str) -> int:
+    value = xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
+    if len(_memo) >= TOKEN_MEMO_SIZE:
+        _memo.clear()
+    _memo[token] = value
+    return value
+
+
+def token_hashes(tokens: list[str]) -> np.ndarray:
+    """xxh3-64 of each token (UTF-8), as uint64."""
+    get = _memo.get
+    return np.fromiter(
+        (get(t) or _hash_token(t) for t in tokens), dtype=_U64, count=len(tokens)
+    )
+
+
+def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
+    """64-bit hashes of every run of n consecutive items, from the items' hashes.
+
+    Order matters (each position is multiplied in before the next is added),
+    so "a b c" and "c b a" differ. Fewer than n items make one shingle of all
+    of them, so a short text still has a signature; none make none.
+    """
+    count = len(hashes)
+    if count == 0:
+        return np.empty(0, dtype=_U64)
+    n = min(n, count)
+    width = count - n + 1
+    with np.errstate(over="ignore"):
+        h = np.zeros(width, dtype=_U64)
+        for k in range(n):
+            h = (h ^ hashes[k : k + width]) * _MIX
+        return _fmix64(h + _U64(n))
+
+
+def shingle_set(text: str, n: int = DEFAULT_WORD_SHINGLE) -> np.ndarray:
+    """The text's shingle set as sorted unique uint64 hashes.
+
+    Word n-grams of the normalised tokens (`shingles.normalise`); for text
+    mostly in an unspaced script (Chinese, Japanese, Thai...), character
+    5-grams of the text with spaces and punctuation removed.
+    """
+    tokens = normalise(text)
+    if is_unspaced(tokens):
+        return np.unique(gram_hashes(token_hashes(list("".join(tokens))), CHAR_SHINGLE))
+    return np.unique(gram_hashes(token_hashes(tokens), n))
+
+
+def to_hash32(shingles: np.ndarray) -> np.ndarray:
+    """Fold 64-bit shingle hashes to the 32-bit values MinHash permutes."""
+    return ((shingles >> _U64(32)) ^ (shingles & _U64(0xFFFFFFFF))).astype(np.uint32)
+
+
+def minhash_values(
+    shingles: np.ndarray, num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED
+) -> np.ndarray:
+    """The MinHash signature (uint32, num_perm values) of a 64-bit shingle set.
+
+    An empty set gives datasketch's empty signature (all values 2^32 - 1).
+    """
+    a, b = permutations(num_perm, seed)
+    out = np.full(num_perm, _MAX32, dtype=np.uint32)
+    hv = _fmix32(to_hash32(shingles))
+    if not len(hv):
+        return out
+    buffer = np.empty((min(CHUNK, len(hv)), num_perm), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        for start in range(0, len(hv), CHUNK):
+            part = hv[start : start + CHUNK, None]
+            block = buffer[: len(part)]
+            np.multiply(part, a, out=block)
+            np.add(block, b, out=block)
+            np.minimum(out, block.min(axis=0), out=out)
+    return out
+
+
+def minhash_batch(
+    sets: list[np.ndarray], num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED
+) -> np.ndarray:
+    """Signatures of many shingle sets at once, shape (len(sets), num_perm), uint32.
+
+    The shingles of a run of documents are permuted together in one matrix and
+    reduced per document (`np.minimum.reduceat`), so short documents do not pay
+    numpy's per-call overhead one by one. Row i equals `minhash_values(sets[i])`.
+    """
+    out = np.full((len(sets), num_perm), _MAX32, dtype=np.uint32)
+    a, b = permutations(num_perm, seed)
+    short = []
+    for i, shingles in enumerate(sets):
+        if len(shingles) >= BATCH_MAX_SHINGLES:
+            out[i] = minhash_values(shingles, num_perm, seed)
+        elif len(shingles):
+            short.append(i)
+    sets = [sets[i] for i in short]
+    start = 0
+    while start < len(sets):
+        # documents up to CHUNK shingles in all (at least one document)
+        stop, total = start, 0
+        while stop < len(sets) and (stop == start or total + len(sets[stop]) <= CHUNK):
+            total += len(sets[stop])
+            stop += 1
+        hv = _fmix32(to_hash32(np.concatenate(sets[start:stop])))
+        offsets = np.cumsum([0] + [len(x) for x in sets[start : stop - 1]])
+        with np.errstate(over="ignore"):
+            block = hv[:, None] * a
+            block += b
+        out[short[start:stop]] = np.minimum.reduceat(block, offsets, axis=0)
+        start = stop
+    return out
+
+
+def lean_minhash(values: np.ndarray, seed: int = DEFAULT_SEED) -> LeanMinHash:
+    """A datasketch `LeanMinHash` holding these signature values."""
+    return LeanMinHash(seed=seed, hashvalues=values, scheme="affine32")
+
+
+def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The Jaccard similarity of two sorted unique shingle-hash sets."""
+    if not len(a) and not len(b):
+        return 1.0
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common)
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of equal positions of two signatures: MinHash's Jaccard estimate."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+__all__ = [
+    "CHUNK",
+    "DEFAULT_NUM_PERM",
+    "DEFAULT_SEED",
+    "estimated_jaccard",
+    "exact_jaccard",
+    "gram_hashes",
+    "lean_minhash",
+    "minhash_batch",
+    "minhash_values",
+    "permutations",
+    "shingle_set",
+    "to_hash32",
+    "token_hashes",
+]
