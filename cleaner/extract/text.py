@@ -74,11 +74,20 @@ SHORT_WORDS = 3
 TITLE_NEAR = 3
 #: A headline candidate has at least this many words.
 TITLE_MIN_WORDS = 3
+#: A "Related" header inside a story heads a small box of links: at most this many
+#: lines (2-3 headlines on the pages seen) before the story's prose resumes.
+RELATED_BOX_LINES = 4
+#: ...and the story resumes with at least this many body lines in a row; a river of
+#: teasers alternates headline and snippet, so its snippets never follow each other.
+RESUME_LINES = 2
 
 _SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]]\s*$")
-#: Cut-off endings, and the comment or view count a "most read" list puts after
-#: each headline ("Week 12 power rankings (133)"): both mark a teaser.
-_TRUNCATED = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$|\S\s\(\d+\)$")
+#: Cut-off endings, the comment or view count a "most read" list puts after each
+#: headline ("Week 12 power rankings (133)"), and the upper-case tag a link to
+#: another story carries ("... outbreak [VIDEO]"): all mark a teaser.
+_TRUNCATED = re.compile(
+    r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$|\S\s\(\d+\)$|\S\s+\[[A-Z]{3,12}\][\s|]*$"
+)
 _NUMERIC = re.compile(r"^[\d\s.,:/|()+\-]*$")
 _STEM_WORD = re.compile(r"\w+")
 _LOWER_WORD = re.compile(r"(?<=\s)[^\W\d_A-Z][^\W_]*|\d")
@@ -157,6 +166,42 @@ def gap_cost(line: Line) -> float:
     return 1.0
 
 
+def _is_inline_box(lines: list[Line], good: list[bool], at: int) -> bool:
+    """True when the related-list header at `at` heads a box inside a story, not its end.
+
+    The box is a few link lines, and the story's paragraphs go on right after it.
+    """
+    if lines[at].chrome != "related-list":
+        return False
+    for k in range(at + 1, min(len(lines), at + RELATED_BOX_LINES + 2)):
+        if good[k]:
+            # a box whose links did not render sits between two paragraphs; a header
+            # right above a list of headlines with snippets is no box
+            boxed = k > at + 1 or (at > 0 and good[at - 1])
+            return boxed and k + RESUME_LINES <= len(lines) and all(good[k : k + RESUME_LINES])
+        if ends_section(lines[k]):
+            return False
+    return False
+
+
+def _shown_twice(lines: list[Line], good: list[bool]) -> set[int]:
+    """Body-like lines a gallery shows more than once: the copies have no other prose between.
+
+    A pull quote repeats a sentence too, but the story's paragraphs lie between the copies.
+    """
+    where: dict[str, list[int]] = {}
+    for line in lines:
+        if good[line.index]:
+            where.setdefault(line.text, []).append(line.index)
+    repeated = {i for copies in where.values() if len(copies) > 1 for i in copies}
+    found: set[int] = set()
+    for copies in where.values():
+        for a, b in zip(copies, copies[1:]):
+            if not any(good[k] and k not in repeated for k in range(a + 1, b)):
+                found.update((a, b))
+    return found
+
+
 def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
     """Group good lines into runs separated by little else."""
     clusters: list[list[int]] = []
@@ -169,7 +214,7 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
                 current = []
             current.append(line.index)
             gap = 0.0
-        elif ends_section(line):
+        elif ends_section(line) and not _is_inline_box(lines, good, line.index):
             if current:
                 clusters.append(current)
             current, gap = [], 0.0
@@ -326,6 +371,8 @@ def classify(text: str) -> TextResult:
     min_density = MIN_DENSITY_UNSPACED if lang.unspaced else MIN_DENSITY
     lines = features(raw, lang)
     good = [is_good(ln, min_density) for ln in lines]
+    for i in _shown_twice(lines, good):
+        lines[i].chrome, good[i] = "caption", False
     clusters = _clusters(lines, good)
     if not clusters:  # no prose at all: take the densest run of longer lines
         good = [is_good(ln, 0.0, FALLBACK_MIN_WORDS, need_sentence=False) for ln in lines]
@@ -350,12 +397,18 @@ def classify(text: str) -> TextResult:
     if title_at is not None:
         blocks[title_at].keep()
         blocks[title_at].kind = "title"
+    in_box = False  # inside a related box: its lines are other stories' headlines
     for i in range(head, end + 1):
         line = lines[i]
         if good[i]:
             blocks[i].kind = "paragraph"
+            in_box = False
             continue
         kind, reason = _inside(line, lines[i + 1] if i < end else None, min_density)
+        if line.chrome == "related-list":
+            in_box = True
+        elif in_box and reason is None:
+            reason = "teaser"
         if i < start and reason is None and line.words < TITLE_MIN_WORDS:
             reason = "site-chrome"  # between headline and body only headings stay
         blocks[i].kind = kind

@@ -184,7 +184,12 @@ SEARCH: dict[str, tuple[str, ...]] = {
     ),
     "caption": (r"^(view|open|see) (the )?(full )?(gallery|slideshow|all \d+ (images|photos))",
                 r"^(image|photo|slide|picture|bild|foto)\s+\d+\s+(of|von|de|/)\s+\d+$",
-                r"^\d+\s*(of|/)\s*\d+$"),
+                r"^\d+\s*(of|/)\s*\d+$",
+                # a gallery counter glued to its caption ("2of4A shopper looks at ...")
+                r"^\d+of\d+(?!\d)",
+                # a caption that ends with its credit ("... in June (Image: Getty)")
+                r"\((image|photo|picture|pic|credit|foto|bild|imagem|imagen|фото)s?: ?[^()]{1,60}\)$",
+                r"\[(file|photo|image|foto|bild): ?[^\[\]]{1,40}\]$"),
     "share-widget": (
         r"^share (this )?(on|via|to) ",
         r"^click to (share|email|print|tweet)\b",
