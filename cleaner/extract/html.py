@@ -274,10 +274,27 @@ def _left_out(
     return good if left >= LEFT_OUT_SHARE * taken else []
 
 
+#: A single proposed block spanning this many page lines, and most of the
+#: page's text, is a dump of the page (trafilatura's last-resort baseline), not
+#: an article: the page goes to the text classifier instead.
+DUMP_MIN_LINES = 5
+DUMP_PAGE_SHARE = 0.5
+
+
+def _is_page_dump(main: list[Block], members: list[list[int]], lines: list[PageLine]) -> bool:
+    page = sum(line.chars for line in lines)
+    for idx in members:
+        if len(idx) >= DUMP_MIN_LINES and sum(lines[i].chars for i in idx) >= (
+            DUMP_PAGE_SHARE * page
+        ):
+            return True
+    return False
+
+
 def _fallback(lines: list[PageLine], meta: PageMeta, url: str | None) -> HtmlResult:
     result = text_classifier.classify("\n".join(line.text for line in lines))
     return HtmlResult(result.blocks, result.title or (meta.titles[0] if meta.titles else None),
-                      meta.date or result.date, meta.url or url, meta.language or result.language)
+                      meta.date or result.date, meta.url or url, result.language)
 
 
 def _page_date(meta: PageMeta, blocks: list[Block]) -> str | None:
@@ -308,6 +325,8 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
     texts = [line.text for line in lines]
     shares, which = align(texts, [b.text for b in main])
     members = _block_lines(which, shares, len(main))
+    if _is_page_dump(main, members, lines):
+        return _fallback(lines, meta, url)
     densities = [_link_density(lines, idx) for idx in members]
     title = _mark_title(main, meta.titles)
     rules.apply_line_rules(main)
@@ -318,9 +337,9 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
     # prose trafilatura left out between its blocks, and run-on prose after them
     kept_lines = [i for j, idx in enumerate(members) if main[j].kept for i in idx]
     extra: dict[int, Block] = {}
+    # the language of the article's own text, for stop-word densities
+    lang = guess("\n".join(b.text for b in main if b.kept)[:LANGUAGE_SAMPLE_CHARS])
     if kept_lines:
-        # the language of the article's own text, for stop-word densities
-        lang = guess("\n".join(b.text for b in main if b.kept)[:LANGUAGE_SAMPLE_CHARS])
         for i in _left_out(lines, shares, min(kept_lines), max(kept_lines), lang):
             extra[i] = Block(lines[i].text, "paragraph")
         for i in _run_on(lines, shares, max(kept_lines), lang):
@@ -329,8 +348,7 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
     blocks = _in_page_order(lines, shares, which, main, extra)
     if title is None:
         title = _mark_title(blocks, meta.titles)
-    return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url or url,
-                      meta.language or None)
+    return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url or url, lang.name)
 
 
 def _in_page_order(lines: list[PageLine], shares: list[float], which: list[int | None],

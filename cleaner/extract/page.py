@@ -43,6 +43,8 @@ REGION_WORDS = (
     ("share", "share"), ("social", "share"), ("caption", "caption"), ("sidebar", "aside"),
     ("breadcrumb", "nav"), ("promo", "promo"), ("advert", "promo"), ("subscribe", "newsletter"),
 )
+#: Words that contain a region word but name something else.
+_NOT_REGIONS = re.compile(r"commentary|shareholder|social-(affairs|issues|policy)")
 _REGION_RE = re.compile("|".join(w for w, _ in REGION_WORDS))
 _REGION_OF = dict(REGION_WORDS)
 _SPACES = re.compile(r"\s+")
@@ -68,7 +70,7 @@ def _region(el: etree._Element, tag: str) -> str | None:
     names = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
     if len(names) < 4:
         return None
-    match = _REGION_RE.search(names)
+    match = _REGION_RE.search(_NOT_REGIONS.sub(" ", names))
     return _REGION_OF[match.group(0)] if match else None
 
 
@@ -131,7 +133,7 @@ def walk(tree: etree._Element) -> list[PageLine]:
                 line_region = regions[-1]
             parts.append(text)
             if links:
-                link_chars += len(text) - sum(map(text.count, (" ", "\n", "\t")))
+                link_chars += len("".join(text.split()))  # as `chars` counts: no spaces
     if parts:
         flush()
     return lines
@@ -212,7 +214,9 @@ def page_meta(tree: etree._Element) -> PageMeta:
     if found.get("<title>"):
         whole = found["<title>"]
         titles.append(whole)
-        titles.extend(p for p in _TITLE_SPLIT.split(whole) if len(p.split()) >= 2)
+        # the headline is usually the longest part; the site name the shortest
+        parts = [p for p in _TITLE_SPLIT.split(whole) if len(p.split()) >= 2]
+        titles.extend(sorted(parts, key=lambda p: -len(p.split())))
     meta.titles = list(dict.fromkeys(t for t in titles if t))
     meta.description = next((found[k] for k in _DESCRIPTION_META if found.get(k)), None)
     for key in _DATE_META:
@@ -225,8 +229,9 @@ def page_meta(tree: etree._Element) -> PageMeta:
             if value and (day := _meta_date(value)):
                 meta.date = day
                 break
-    url = found.get("canonical") or found.get("og:url")
-    meta.url = url if url and url.startswith(("http://", "https://")) else None
+    absolute = [u for u in (found.get("canonical"), found.get("og:url"))
+                if u and u.startswith(("http://", "https://"))]
+    meta.url = absolute[0] if absolute else None
     lang = tree.get("lang") or found.get("og:locale") or found.get("content-language")
     meta.language = lang.split("-")[0].split("_")[0].lower() if lang else None
     return meta
