@@ -16,7 +16,7 @@ from pathlib import Path
 from cleaner import profile as site_profile
 from cleaner.decode import DecodeError, decode, sniff_kind
 from cleaner.dedup import Deduper
-from cleaner.dedup.minhash import DEFAULT_NUM_PERM
+from cleaner.dedup.signatures import DEFAULT_NUM_PERM
 from cleaner.document import Document
 from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier

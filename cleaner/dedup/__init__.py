@@ -1,11 +1,12 @@
 """Near-duplicate detection for cleaned documents.
 
 `Deduper.add` answers per document as a crawl streams in; `Deduper.cluster`
-groups a whole batch and keeps the longest copy of each cluster. Both verify
-every LSH candidate by estimated Jaccard similarity. The building blocks live
-in the submodules (`shingles.shingles`, `minhash.signature`,
-`cluster.UnionFind`); they are not re-exported here because the `shingles`
-function would shadow the `shingles` module.
+groups a whole batch and keeps one copy of each cluster. Both verify every LSH
+candidate before calling it a duplicate (exact Jaccard of the shingle sets,
+or the signatures' estimate against a persistent index). The building blocks
+live in the submodules: `signatures` (fast MinHash, interchangeable with
+datasketch), `bands` (LSH banding chosen for recall), `engine` (the batch),
+`store` (shingle-set spill and the SQLite index), `cluster` (union-find).
 
 Example:
     >>> from cleaner.dedup import Deduper
@@ -22,10 +23,12 @@ from cleaner.dedup.deduper import (
     MIN_NUM_PERM,
     DedupConfig,
     Deduper,
+    DedupIndexError,
     DedupResult,
     Match,
+    Verdict,
 )
-from cleaner.dedup.minhash import DEFAULT_NUM_PERM
+from cleaner.dedup.signatures import DEFAULT_NUM_PERM
 
 __all__ = [
     "DEFAULT_NUM_PERM",
@@ -33,6 +36,8 @@ __all__ = [
     "KEPT",
     "MIN_NUM_PERM",
     "DedupConfig",
+    "DedupIndexError",
+    "Verdict",
     "DedupResult",
     "Deduper",
     "Match",

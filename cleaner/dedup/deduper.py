@@ -15,12 +15,19 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import NamedTuple
 
-from datasketch import LeanMinHash
+import numpy as np
 
-from cleaner.dedup.cluster import UnionFind, choose_keepers
-from cleaner.dedup.index import SignatureIndex
-from cleaner.dedup.minhash import DEFAULT_NUM_PERM, DEFAULT_SEED, signature
-from cleaner.dedup.shingles import shingles
+from cleaner.dedup.bands import band_keys, choose_bands
+from cleaner.dedup.engine import DEFAULT_CHUNK, KEEP_POLICIES, BatchDedup, Verdict
+from cleaner.dedup.shingles import DEFAULT_WORD_SHINGLE
+from cleaner.dedup.signatures import (
+    DEFAULT_NUM_PERM,
+    DEFAULT_SEED,
+    exact_jaccard,
+    minhash_values,
+    shingle_set,
+)
+from cleaner.dedup.store import DEFAULT_MEMORY_BYTES, DedupIndexError, IndexStore, SetStore
 
 #: Estimated Jaccard similarity of word 5-gram sets at or above which two texts
 #: are duplicates. 0.8 is the common web-dedup setting (e.g. RefinedWeb,
@@ -98,16 +105,25 @@ KEPT = DedupResult()
 
 
 class Deduper:
-    """Find near-duplicate documents by MinHash LSH with verified similarity.
+    """Find near-duplicate documents: MinHash LSH, candidates verified exactly.
 
     Args:
-        threshold: Estimated Jaccard similarity, in (0, 1], at or above which
-            two documents are duplicates.
+        threshold: Jaccard similarity of word 5-gram sets, in (0, 1], at or
+            above which two documents are duplicates.
         num_perm: MinHash permutations per signature (at least 16); more is
             more accurate, slower and larger.
+        path: an SQLite dedup index kept across runs (created if missing). With
+            it, `add` and `cluster` also find copies of documents kept by
+            earlier runs, and remember what they keep. Without it, everything
+            is in memory and forgotten at exit.
+        keep: which copy a cluster keeps: "longest", "first" or "earliest".
+        memory_bytes: shingle-set bytes `cluster` holds in memory before
+            spilling to a temporary file.
 
     Raises:
-        ValueError: If threshold or num_perm is out of range.
+        ValueError: If threshold, num_perm or keep is out of range.
+        DedupIndexError: If the index file is not an index, or was built with
+            other settings.
 
     Example:
         >>> deduper = Deduper(threshold=0.8)
@@ -120,11 +136,27 @@ class Deduper:
         DedupResult(duplicate_of='x', similarity=1.0)
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM):
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM,
+                 path: str | None = None, keep: str = "longest",
+                 memory_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
         self.config = DedupConfig(threshold=threshold, num_perm=num_perm)
-        self._index = SignatureIndex(threshold, num_perm)
-        self._indexed_ids: list[str] = []  # doc id of each index position
+        if keep not in KEEP_POLICIES:
+            raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
+        self.keep = keep
+        self.memory_bytes = memory_bytes
+        self.bands, self.rows = choose_bands(threshold, num_perm)
+        self.index = IndexStore(path, self.settings) if path is not None else None
+        # streaming state (in memory)
+        self._sets = SetStore(memory_bytes)
+        self._sigs: list[np.ndarray] = []
+        self._ids: list[str] = []
+        self._buckets: dict[int, list[int]] = {}
         self._seen: set[str] = set()
+
+    @property
+    def settings(self) -> dict[str, object]:
+        return {"threshold": self.threshold, "num_perm": self.num_perm, "seed": DEFAULT_SEED,
+                "bands": self.bands, "rows": self.rows, "shingle": DEFAULT_WORD_SHINGLE}
 
     @property
     def threshold(self) -> float:
@@ -141,137 +173,117 @@ class Deduper:
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._seen
 
-    def _sign(self, text: str) -> LeanMinHash | None:
-        """Return the text's signature, or None when it has no shingles."""
-        text_shingles = shingles(text)
-        if not text_shingles:
-            return None
-        return signature(text_shingles, num_perm=self.num_perm, seed=DEFAULT_SEED)
+    def __enter__(self) -> Deduper:
+        return self
 
-    def add(self, doc_id: str, text: str) -> Match | None:
-        """Index a document and say which earlier document it duplicates.
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-        Made for crawlers: each page gets its answer as it arrives. The page is
-        indexed whether or not it is a duplicate, so a later copy can match
-        either; an empty text (no words) is never a duplicate and never matched.
+    def close(self) -> None:
+        """Close the index (if any); the deduper cannot be used afterwards."""
+        if self.index is not None:
+            self.index.close()
+        self._sets.close()
+
+    def add(self, doc_id: str, text: str, *, source: str | None = None,
+            date: str | None = None) -> Match | None:
+        """Look a document up, remember it, and say which earlier one it copies.
+
+        Made for crawlers: each page gets its answer as it arrives. In memory,
+        every page is remembered, so a later copy can match either; with an
+        index, a page that copies an indexed one is not added (the index holds
+        what was kept). An empty text (no words) is never a duplicate.
 
         Returns:
             The most similar earlier document at or above the threshold (ties
             go to the one added first), or None.
 
         Raises:
-            ValueError: If doc_id was added before.
+            ValueError: If doc_id was added before (in this process).
         """
         if doc_id in self._seen:
             raise ValueError(f"document id {doc_id!r} was already added")
         self._seen.add(doc_id)
-        sig = self._sign(text)
-        if sig is None:
+        shingles = shingle_set(text)
+        if not len(shingles):
             return None
-        same = self._index.identical(sig)
-        if same is not None:
-            # Nothing beats 1.0, and the held copy is the earliest with it.
-            return Match(doc_id=self._indexed_ids[same], similarity=1.0)
+        sig = minhash_values(shingles, self.num_perm, DEFAULT_SEED)
+        keys = band_keys(sig, self.bands, self.rows)
+        if self.index is not None:
+            return self._add_indexed(doc_id, text, sig, keys, source, date)
         best: tuple[int, float] | None = None
-        for position, similarity in self._index.matches(sig):
-            if best is None or similarity > best[1]:
+        candidates = sorted({p for k in keys[0].tolist() for p in self._buckets.get(k, ())})
+        for position in candidates:
+            similarity = exact_jaccard(shingles, self._sets.get(position))
+            if similarity >= self.threshold and (best is None or similarity > best[1]):
                 best = (position, similarity)
-        self._index.insert(sig)
-        self._indexed_ids.append(doc_id)
+        position = self._sets.append(shingles)
+        self._sigs.append(sig)
+        self._ids.append(doc_id)
+        for k in keys[0].tolist():
+            self._buckets.setdefault(k, []).append(position)
         if best is None:
             return None
-        return Match(doc_id=self._indexed_ids[best[0]], similarity=best[1])
+        return Match(doc_id=self._ids[best[0]], similarity=best[1])
+
+    def _add_indexed(self, doc_id: str, text: str, sig: np.ndarray, keys: np.ndarray,
+                     source: str | None, date: str | None) -> Match | None:
+        found = self.index.candidates(keys)
+        held = self.index.signatures({p for _, p in found}, self.num_perm)
+        best: tuple[int, float] | None = None
+        for _, position in found:
+            similarity = float(np.count_nonzero(sig == held[position])) / self.num_perm
+            if similarity >= self.threshold and (best is None or similarity > best[1]):
+                best = (position, similarity)
+        if best is None:
+            self.index.add([(doc_id, source, len(text), date)], sig[None, :], keys)
+            return None
+        return Match(doc_id=self.index.docs([best[0]])[best[0]].id, similarity=best[1])
+
+    def verdicts(self, docs: Iterable[tuple[str, str]] | Iterable[tuple[str, str, dict]],
+                 chunk: int = DEFAULT_CHUNK) -> dict[str, Verdict]:
+        """Cluster a batch (see `cluster`) and say, per document, what was decided
+        and which cluster it is in. Items are (id, text) or (id, text, extra),
+        where extra may hold "length", "date" and "source"."""
+        batch = BatchDedup(self.threshold, self.num_perm, keep=self.keep, index=self.index,
+                           memory_bytes=self.memory_bytes, chunk=chunk)
+        for item in docs:
+            extra = item[2] if len(item) > 2 else {}
+            batch.add(item[0], item[1], length=extra.get("length"), date=extra.get("date"),
+                      source=extra.get("source"))
+        return batch.results()
 
     def cluster(self, docs: Iterable[tuple[str, str]]) -> dict[str, DedupResult]:
         """Cluster a whole batch and keep one document per cluster.
 
-        Every verified pair joins a cluster (transitively); each cluster keeps
-        its longest text, ties going to the earliest in input order. Uses this
-        deduper's settings on a fresh index: documents given to `add` play no
-        part, and none are added.
+        Every verified pair (exact Jaccard at or above the threshold) joins a
+        cluster, transitively; each cluster keeps one copy by the `keep`
+        policy (longest by default, ties going to input order). Documents given
+        to `add` play no part. With an index, copies of indexed documents are
+        duplicates of those, and the kept documents are added to the index.
 
-        Only signatures and text lengths are held, never texts or shingle sets,
-        so docs may be a generator over a large batch. Exact copies are linked
-        to their first occurrence without an LSH lookup, so a page repeated
-        thousands of times costs linear, not quadratic, time.
-
-        Args:
-            docs: (doc_id, text) pairs in input order.
+        Only signatures, band keys and lengths are held in memory; shingle sets
+        spill to disk past `memory_bytes`, so docs may be a generator over a
+        large batch.
 
         Returns:
             For every doc id, in input order: `KEPT` (None, None) for kept
-            documents and singletons, else (kept doc id, estimated similarity
+            documents and singletons, else (kept doc id, its Jaccard similarity
             to the kept document).
 
         Raises:
             ValueError: If a doc id occurs twice.
         """
-        index = SignatureIndex(self.threshold, self.num_perm)
-        union_find = UnionFind()
-        ids: list[str] = []
-        lengths: list[int] = []
-        signatures: list[LeanMinHash | None] = []  # by input position
-        indexed: list[int] = []  # input position of each index position
-        seen: set[str] = set()
-        for doc_id, text in docs:
-            if doc_id in seen:
-                raise ValueError(f"document id {doc_id!r} occurs more than once")
-            seen.add(doc_id)
-            current = union_find.add()
-            ids.append(doc_id)
-            lengths.append(len(text))
-            sig = self._sign(text)
-            signatures.append(sig)
-            if sig is not None:
-                self._link(sig, current, index, indexed, union_find)
-        return _decide(ids, lengths, signatures, union_find)
-
-    def _link(
-        self,
-        sig: LeanMinHash,
-        current: int,
-        index: SignatureIndex,
-        indexed: list[int],
-        union_find: UnionFind,
-    ) -> None:
-        """Union the document at input position `current` with every verified
-        earlier match, and hold its signature unless an identical one is held."""
-        same = index.identical(sig)
-        if same is not None:
-            union_find.union(indexed[same], current)
-            return
-        for position in index.candidates(sig):
-            other = indexed[position]
-            if union_find.find(other) == union_find.find(current):
-                continue  # already clustered; verifying would change nothing
-            if sig.jaccard(index.signature(position)) >= self.threshold:
-                union_find.union(other, current)
-        index.insert(sig)
-        indexed.append(current)
-
-
-def _decide(
-    ids: list[str],
-    lengths: list[int],
-    signatures: list[LeanMinHash | None],
-    union_find: UnionFind,
-) -> dict[str, DedupResult]:
-    """Pick each cluster's keeper and say, per document, what was decided."""
-    keepers = choose_keepers(union_find.groups(), lengths)
-    results: dict[str, DedupResult] = {}
-    for position, doc_id in enumerate(ids):
-        keeper = keepers[position]
-        member_sig, keeper_sig = signatures[position], signatures[keeper]
-        if keeper == position or member_sig is None or keeper_sig is None:
-            results[doc_id] = KEPT  # empty texts are never linked, so stay singletons
-            continue
-        similarity = member_sig.jaccard(keeper_sig)
-        results[doc_id] = DedupResult(duplicate_of=ids[keeper], similarity=similarity)
-    return results
+        return {
+            doc_id: KEPT if v.kept else DedupResult(v.duplicate_of, v.similarity)
+            for doc_id, v in self.verdicts(docs).items()
+        }
 
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "DedupIndexError",
+    "Verdict",
     "KEPT",
     "MIN_NUM_PERM",
     "DedupConfig",

@@ -1,0 +1,239 @@
+"""Where a batch keeps its shingle sets, and the persistent index between runs.
+
+`SetStore` holds each document's exact shingle set (sorted uint64 hashes) for
+verifying candidates: in memory up to a budget, then appended to a temporary
+file, so a batch of millions of documents never holds all its sets in RAM.
+
+`IndexStore` is the dedup index a crawler keeps across runs: an SQLite
+database (stdlib `sqlite3`, WAL journal, so readers and one writer can share
+it) with each kept document's id, source, length, date, signature and band
+keys. Writes go in one transaction per chunk, so a run killed mid-way leaves
+every committed chunk whole and nothing half-written. Shingle sets are not
+kept there (they would cost kilobytes per document), so matches against the
+index are verified by the signatures' estimated similarity.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: Shingle-set bytes held in memory before the store spills to disk.
+DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024
+
+
+class SetStore:
+    """Append-only store of uint64 arrays, numbered from 0, spilling to a file."""
+
+    def __init__(self, memory_bytes: int = DEFAULT_MEMORY_BYTES,
+                 directory: str | os.PathLike[str] | None = None) -> None:
+        self.memory_bytes = memory_bytes
+        self._directory = directory
+        self._memory: list[np.ndarray | None] = []
+        self._held = 0
+        self._offsets: list[int] = []  # file offset (in items) of each spilled array, or -1
+        self._lengths: list[int] = []
+        self._file = None
+        self._end = 0
+        self._map: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    def append(self, values: np.ndarray) -> int:
+        values = np.ascontiguousarray(values, dtype=np.uint64)
+        if self._held + values.nbytes <= self.memory_bytes:
+            self._memory.append(values)
+            self._held += values.nbytes
+            self._offsets.append(-1)
+        else:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(dir=self._directory, prefix="cleaner-sets-")
+            self._file.seek(self._end * 8)
+            self._file.write(values.tobytes())
+            self._memory.append(None)
+            self._offsets.append(self._end)
+            self._end += len(values)
+            self._map = None
+        self._lengths.append(len(values))
+        return len(self._lengths) - 1
+
+    def get(self, index: int) -> np.ndarray:
+        held = self._memory[index]
+        if held is not None:
+            return held
+        if self._map is None:
+            self._file.flush()
+            self._map = np.memmap(self._file, dtype=np.uint64, mode="r", shape=(self._end,))
+        start = self._offsets[index]
+        return np.asarray(self._map[start : start + self._lengths[index]])
+
+    def close(self) -> None:
+        self._map = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._memory.clear()
+
+
+#: Settings an index is built with; a run with other settings cannot use it.
+_SETTINGS = ("threshold", "num_perm", "seed", "bands", "rows", "shingle")
+
+
+class DedupIndexError(ValueError):
+    """The index file cannot be used: other settings, or not a cleaner index."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedDoc:
+    position: int
+    id: str
+    source: str | None
+    length: int
+    date: str | None
+
+
+class IndexStore:
+    """The persistent dedup index (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str], settings: dict[str, object],
+                 timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.settings = {k: str(settings[k]) for k in _SETTINGS}
+        self._db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._setup()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise DedupIndexError(f"{self.path} is not a usable dedup index: {exc}") from exc
+
+    def _setup(self) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS docs (position INTEGER PRIMARY KEY, id TEXT UNIQUE "
+                "NOT NULL, source TEXT, length INTEGER NOT NULL, date TEXT, signature BLOB "
+                "NOT NULL)"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, position "
+                       "INTEGER NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS bands_key ON bands (key)")
+            held = dict(db.execute("SELECT name, value FROM settings").fetchall())
+            if not held:
+                db.executemany("INSERT INTO settings VALUES (?, ?)", self.settings.items())
+            elif held != self.settings:
+                differ = sorted(k for k in self.settings if held.get(k) != self.settings[k])
+                raise DedupIndexError(
+                    f"{self.path} was built with other dedup settings ("
+                    + ", ".join(f"{k}={held.get(k)} here {self.settings[k]}" for k in differ)
+                    + "); use the same settings or a new index file"
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def candidates(self, keys: np.ndarray) -> list[tuple[int, int]]:
+        """(row of keys, indexed position) for every band key shared with the index."""
+        if not len(keys):
+            return []
+        flat = keys.astype(np.uint64).view(np.int64)
+        rows = np.repeat(np.arange(flat.shape[0]), flat.shape[1])
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS probe (row INTEGER, key INTEGER)")
+        db.execute("DELETE FROM probe")
+        db.executemany("INSERT INTO probe VALUES (?, ?)",
+                       zip(rows.tolist(), flat.ravel().tolist(), strict=True))
+        found = db.execute(
+            "SELECT DISTINCT probe.row, bands.position FROM probe JOIN bands "
+            "ON bands.key = probe.key ORDER BY probe.row, bands.position"
+        ).fetchall()
+        db.execute("DELETE FROM probe")
+        return found
+
+    def signatures(self, positions: Iterable[int], num_perm: int) -> dict[int, np.ndarray]:
+        out = {}
+        for position, blob in self._query_in("SELECT position, signature FROM docs WHERE "
+                                              "position IN ({})", positions):
+            out[position] = np.frombuffer(blob, dtype=np.uint32, count=num_perm)
+        return out
+
+    def docs(self, positions: Iterable[int]) -> dict[int, IndexedDoc]:
+        return {
+            row[0]: IndexedDoc(*row)
+            for row in self._query_in(
+                "SELECT position, id, source, length, date FROM docs WHERE position IN ({})",
+                positions,
+            )
+        }
+
+    def _query_in(self, sql: str, values: Iterable[int]) -> list[tuple]:
+        values = sorted(set(values))
+        out: list[tuple] = []
+        for start in range(0, len(values), 500):
+            part = values[start : start + 500]
+            out.extend(self._db.execute(sql.format(",".join("?" * len(part))), part))
+        return out
+
+    def add(self, docs: Sequence[tuple[str, str | None, int, str | None]],
+            signatures: np.ndarray, keys: np.ndarray) -> None:
+        """Index documents (id, source, length, date) in one transaction."""
+        if not len(docs):
+            return
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # a document indexed before under the same id (a page that changed)
+            # is replaced, so the index holds its latest text
+            ids = [doc[0] for doc in docs]
+            old = [row[0] for row in self._query_in_ids(ids)]
+            for start in range(0, len(old), 500):
+                part = old[start : start + 500]
+                marks = ",".join("?" * len(part))
+                db.execute(f"DELETE FROM bands WHERE position IN ({marks})", part)
+                db.execute(f"DELETE FROM docs WHERE position IN ({marks})", part)
+            start = db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM docs").fetchone()[0]
+            rows = (
+                (start + n, doc_id, source, length, date, signatures[n].astype(np.uint32).tobytes())
+                for n, (doc_id, source, length, date) in enumerate(docs)
+            )
+            db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", rows)
+            flat = keys.astype(np.uint64).view(np.int64)
+            db.executemany(
+                "INSERT INTO bands VALUES (?, ?)",
+                ((int(k), start + n) for n in range(len(docs)) for k in flat[n]),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _query_in_ids(self, ids: list[str]) -> list[tuple]:
+        out: list[tuple] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            sql = f"SELECT position FROM docs WHERE id IN ({','.join('?' * len(part))})"
+            out.extend(self._db.execute(sql, part))
+        return out
+
+    def close(self) -> None:
+        self._db.close()
+
+
+__all__ = ["DEFAULT_MEMORY_BYTES", "DedupIndexError", "IndexStore", "IndexedDoc", "SetStore"]
