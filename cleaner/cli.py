@@ -8,6 +8,9 @@ from pathlib import Path
 
 import click
 
+from cleaner.dedup import Deduper, DedupIndexError
+from cleaner.dedup.engine import KEEP_POLICIES
+from cleaner.dedup.jsonl import dedup_jsonl
 from cleaner.eval import (
     SYSTEMS,
     default_bench,
@@ -20,6 +23,28 @@ from cleaner.eval import (
 )
 from cleaner.pipeline import RunConfig, run
 from cleaner.sources import Input
+
+_THRESHOLD_HELP = ("Jaccard similarity of the texts' word 5-gram sets at or above which "
+                   "two pages are duplicates (0.8: a few words edited or a paragraph "
+                   "added still counts).")
+_KEEP_HELP = ("Which copy of a duplicate cluster is kept: the longest text, the first "
+              "in input order, or the earliest by the page's date.")
+_INDEX_HELP = ("SQLite dedup index kept across runs (created if missing): pages are "
+               "also checked against everything kept by earlier runs, and what this "
+               "run keeps is added.")
+
+
+def _open_index(index: Path | None, threshold: float) -> None:
+    """Fail before any work when the index cannot be used."""
+    if index is None:
+        return
+    try:
+        Deduper(threshold=threshold, path=str(index)).close()
+    except DedupIndexError as exc:
+        raise click.BadParameter(str(exc), param_hint="--index") from exc
+    except OSError as exc:
+        raise click.BadParameter(f"cannot open {str(index)!r}: {exc.strerror or exc}",
+                                 param_hint="--index") from exc
 
 
 def _progress(quiet: bool):
@@ -44,6 +69,9 @@ def main() -> None:
     Examples:
       cleaner clean seeds/ -o out/
       cleaner clean dumps/ more/page.html.gz -o out/ --threshold 0.9 --quiet
+      cleaner clean today/ -o out/ --index crawl-index.sqlite
+      cleaner dedup records.jsonl -o deduped.jsonl
+      cleaner eval --worst 5
     """
 
 
@@ -52,9 +80,14 @@ def main() -> None:
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               help="Output folder (created if missing).")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8,
-              show_default=True, help="Similarity at or above which pages are duplicates.")
+              show_default=True, help=_THRESHOLD_HELP)
+@click.option("--keep", type=click.Choice(KEEP_POLICIES), default="longest", show_default=True,
+              help=_KEEP_HELP)
+@click.option("--index", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help=_INDEX_HELP)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing summary.")
-def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, quiet: bool) -> None:
+def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep: str,
+                  index: Path | None, quiet: bool) -> None:
     """Clean files and folders of page dumps (HTML or text, optionally .gz) into OUTDIR.
 
     Folders are walked recursively for .html .htm .xhtml .txt (and the same
@@ -67,18 +100,56 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, quiet
     Examples:
       cleaner clean seeds/ -o out/
       cleaner clean crawl/ news/a.html.gz -o out/ --threshold 0.9
+      cleaner clean today/ -o out/today --index crawl-index.sqlite --keep earliest
     """
     for path in inputs:
         if not Path(path).exists():
             raise click.BadParameter(f"{path!r} does not exist", param_hint="INPUTS")
     if outdir.exists() and not outdir.is_dir():
         raise click.BadParameter(f"{str(outdir)!r} is not a folder", param_hint="--output")
+    _open_index(index, threshold)
+    config = RunConfig(threshold=threshold, keep=keep,
+                       index=str(index) if index is not None else None)
     try:
-        summary = run(list(inputs), outdir, RunConfig(threshold=threshold),
-                      progress=_progress(quiet))
+        summary = run(list(inputs), outdir, config, progress=_progress(quiet))
     except OSError as exc:  # the output folder, not an input: nothing can be written
         raise click.ClickException(
             f"cannot write the output to {str(outdir)!r}: {exc.strerror or exc}") from exc
+    if not quiet:
+        click.echo(summary.line(), err=True)
+
+
+@main.command("dedup")
+@click.argument("source", default="-", type=click.File("r", encoding="utf-8"))
+@click.option("-o", "--output", "sink", default="-", type=click.File("w", encoding="utf-8",
+              atomic=True), help="Output JSONL file. [default: standard output]")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8,
+              show_default=True, help=_THRESHOLD_HELP)
+@click.option("--keep", type=click.Choice(KEEP_POLICIES), default="longest", show_default=True,
+              help=_KEEP_HELP)
+@click.option("--index", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help=_INDEX_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="No closing summary.")
+def dedup_command(source, sink, threshold: float, keep: str, index: Path | None,
+                  quiet: bool) -> None:
+    """Deduplicate JSONL records (SOURCE, or standard input) by their text.
+
+    Each line is a JSON object with "id" and "text" (as in documents.jsonl; an
+    optional "date" serves --keep earliest). Every record is written back with
+    "duplicate_of" (the kept copy's id, or null), "similarity" and "cluster"
+    (the kept copy's id) set. A line without a string id and text, or with a
+    repeated id, is written back with a "dedup_error" field instead.
+
+    \b
+    Examples:
+      cleaner dedup out/documents.jsonl -o deduped.jsonl
+      cat records.jsonl | cleaner dedup --threshold 0.9 > deduped.jsonl
+      cleaner dedup today.jsonl -o today.dedup.jsonl --index crawl-index.sqlite
+    """
+    _open_index(index, threshold)
+    with Deduper(threshold=threshold, keep=keep,
+                 path=str(index) if index is not None else None) as deduper:
+        summary = dedup_jsonl(source, sink, deduper)
     if not quiet:
         click.echo(summary.line(), err=True)
 

@@ -41,6 +41,8 @@ class RunConfig:
     num_perm: int = DEFAULT_NUM_PERM
     max_bytes: int = DEFAULT_MAX_BYTES
     profile: site_profile.ProfileConfig = field(default_factory=site_profile.ProfileConfig)
+    keep: str = "longest"  # which copy of a duplicate cluster is kept (KEEP_POLICIES)
+    index: str | None = None  # a persistent dedup index (SQLite file) across runs
 
 
 @dataclass(slots=True)
@@ -145,7 +147,8 @@ def error_message(exc: BaseException) -> str:
     return f"could not clean the page ({type(exc).__name__}: {exc})"
 
 
-def document_record(doc: Document, duplicate_of: str | None, similarity: float | None) -> dict:
+def document_record(doc: Document, duplicate_of: str | None, similarity: float | None,
+                    cluster: str | None = None) -> dict:
     """The documents.jsonl record of a document."""
     return {
         "id": doc.id,
@@ -157,6 +160,7 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
         "text": doc.text,
         "duplicate_of": duplicate_of,
         "similarity": None if similarity is None else round(similarity, 4),
+        "cluster": cluster or doc.id,
         "removed": doc.removed,
         "language": doc.meta.get("language"),
         "encoding": doc.meta.get("encoding"),
@@ -187,8 +191,12 @@ def run(
             errors.append({"source": inp.source, "error": error_message(exc)})
 
     site_profile.strip_site_repeats([d for _, d in docs], config.profile)
-    deduper = Deduper(threshold=config.threshold, num_perm=config.num_perm)
-    verdicts = deduper.cluster((d.id, d.text) for _, d in docs)
+    with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
+                 keep=config.keep) as deduper:
+        verdicts = deduper.verdicts(
+            (d.id, d.text, {"length": len(d.text), "date": d.date, "source": d.source})
+            for _, d in docs
+        )
     kept = [(inp, d) for inp, d in docs if verdicts[d.id].duplicate_of is None]
     paths = assign_text_paths([inp.relpath for inp, _ in kept])
     names = {doc.id: path for (_, doc), path in zip(kept, paths, strict=True)}
@@ -196,8 +204,9 @@ def run(
     with RunWriter(outdir) as writer:
         for _, doc in docs:
             summary.chars_in += doc.chars_in
-            dup, sim = verdicts[doc.id]
-            record = document_record(doc, dup, sim)
+            verdict = verdicts[doc.id]
+            dup = verdict.duplicate_of
+            record = document_record(doc, dup, verdict.similarity, verdict.cluster)
             if dup is None:
                 summary.kept += 1
                 summary.chars_out += len(doc.text)
