@@ -115,7 +115,27 @@ class IndexStore:
             self._db.close()
             raise DedupIndexError(f"{self.path} is not a usable dedup index: {exc}") from exc
 
+    def _held_settings(self) -> dict[str, str]:
+        exists = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").fetchone()
+        if not exists:
+            return {}
+        return dict(self._db.execute("SELECT name, value FROM settings").fetchall())
+
+    def _check(self, held: dict[str, str]) -> None:
+        if held != self.settings:
+            differ = sorted(k for k in self.settings if held.get(k) != self.settings[k])
+            raise DedupIndexError(
+                f"{self.path} was built with other dedup settings ("
+                + ", ".join(f"{k}={held.get(k)} here {self.settings[k]}" for k in differ)
+                + "); use the same settings or a new index file"
+            )
+
     def _setup(self) -> None:
+        held = self._held_settings()  # a plain read: an existing index takes no write lock
+        if held:
+            self._check(held)
+            return
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -129,15 +149,10 @@ class IndexStore:
                        "INTEGER NOT NULL)")
             db.execute("CREATE INDEX IF NOT EXISTS bands_key ON bands (key)")
             held = dict(db.execute("SELECT name, value FROM settings").fetchall())
-            if not held:
+            if held:  # another process created it meanwhile
+                self._check(held)
+            else:
                 db.executemany("INSERT INTO settings VALUES (?, ?)", self.settings.items())
-            elif held != self.settings:
-                differ = sorted(k for k in self.settings if held.get(k) != self.settings[k])
-                raise DedupIndexError(
-                    f"{self.path} was built with other dedup settings ("
-                    + ", ".join(f"{k}={held.get(k)} here {self.settings[k]}" for k in differ)
-                    + "); use the same settings or a new index file"
-                )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
