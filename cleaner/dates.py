@@ -23,6 +23,9 @@ for _names in (
     "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
     "januari februari maart april mei juni juli augustus september oktober november december",
     "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+    # Arabic (the names used in Egypt and the Gulf), with common spelling variants
+    "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر",
+    "يناير فبراير مارس ابريل مايو يونيه يوليه اغسطس سبتمبر اكتوبر نوفمبر ديسمبر",
 ):
     for _i, _name in enumerate(_names.split()):
         _MONTHS.setdefault(_name, _i + 1)
@@ -70,7 +73,7 @@ def find_date(line: str) -> str | None:
 
 
 _BYLINE = re.compile(
-    r"^(by|von|por|par|di|door|автор|author|written by|words by|posted by)[:\s]+"
+    r"^(by|von|por|par|di|door|автор|author|written by|words by|posted by|بقلم)[:\s]+"
     r"[\w.'’\-]+(\s+[\w.'’\-]+){0,5}(\s*(,|and|und|y|et|&)\s*[\w.'’\-]+(\s+[\w.'’\-]+){0,4})*"
     r"(\s*[|,\-–—•·]\s*.*)?$",
     re.I,

@@ -41,7 +41,7 @@ FALLBACK_MIN_WORDS = 6
 MAX_GAP = 6.0
 #: A run of prose that comes after a comments header, below an earlier run, is
 #: reader comments: its score is multiplied by this, so the story wins.
-COMMENTS_WEIGHT = 0.3
+COMMENTS_WEIGHT = 0.15
 #: Footers (legal notes, disclaimers) are prose too, but at the end of a page:
 #: a run's score falls linearly from 1 to this weight over the last part of the
 #: page (from LATE_START of the lines on).
@@ -62,6 +62,9 @@ TITLE_LOOKBACK_MAX = 24
 #: 1 for anything else (menu items, title-case teaser headlines).
 GAP_CHROME = 0.5
 GAP_CONTENTLIKE = 0.3
+#: Gap cost of a photo caption or gallery control: a gallery sits inside a story
+#: (its captions, credits and counters run to a dozen lines), so it costs least.
+GAP_CAPTION = 0.25
 #: Length of the word prefix used as a stem when comparing headline and body:
 #: 4 joins "ferry"/"ferries" and "vote"/"voted" without a stemmer per language.
 STEM_CHARS = 4
@@ -81,17 +84,51 @@ RELATED_BOX_LINES = 4
 #: teasers alternates headline and snippet, so its snippets never follow each other.
 RESUME_LINES = 2
 
-_SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]]\s*$")
+#: Sentence ends, with the Arabic question mark (؟), the Urdu full stop (۔) and the
+#: Devanagari danda (।) beside the Latin and CJK marks.
+_SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]؟۔।]\s*$")
 #: Cut-off endings, the comment or view count a "most read" list puts after each
 #: headline ("Week 12 power rankings (133)"), and the upper-case tag a link to
 #: another story carries ("... outbreak [VIDEO]"): all mark a teaser.
 _TRUNCATED = re.compile(
     r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$|\S\s\(\d+\)$|\S\s+\[[A-Z]{3,12}\][\s|]*$"
 )
+#: Where a teaser card's headline runs into its snippet with no space between them
+#: ("... In NASCAR FinaleFord v Toyota flopped ..."): a lower-case letter (three in a
+#: row, so "McDonald" and "iPhone" do not count) or a closing mark, then a capital.
+_GLUE = re.compile(r"(?<=[a-z]{3}|[a-z]{2}[?!.’”\"')])(?=[A-Z][a-z]+\b)")
+_CASED_WORD = re.compile(r"[^\W\d_][\w’'-]{3,}")
+#: A glued headline has at least this many words, at least this share of them
+#: capitalised (title case); the snippet after it has at least this many words, and
+#: less than this share capitalised (sentence case: names only).
+GLUED_HEAD_WORDS = 5
+TITLE_CASE_SHARE = 0.75
+GLUED_TAIL_WORDS = 5
+SENTENCE_CASE_SHARE = 0.5
 _NUMERIC = re.compile(r"^[\d\s.,:/|()+\-]*$")
 _STEM_WORD = re.compile(r"\w+")
 _LOWER_WORD = re.compile(r"(?<=\s)[^\W\d_A-Z][^\W_]*|\d")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def _capital_share(text: str) -> float:
+    """Share of the words of four letters or more that start with a capital."""
+    words = _CASED_WORD.findall(text)
+    return sum(w[0].isupper() for w in words) / len(words) if words else 0.0
+
+
+def is_glued_teaser(text: str) -> bool:
+    """A title-case headline glued to a sentence-case snippet: a teaser card."""
+    for match in _GLUE.finditer(text):
+        head, tail = text[: match.start()], text[match.start() :]
+        if (
+            len(head.split()) >= GLUED_HEAD_WORDS
+            and len(tail.split()) >= GLUED_TAIL_WORDS
+            and _capital_share(head) >= TITLE_CASE_SHARE
+            and _capital_share(tail) < SENTENCE_CASE_SHARE
+        ):
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -106,6 +143,7 @@ class Line:
     truncated: bool
     chrome: str | None
     dateline: bool
+    notice: bool = False  # a copyright notice: the story is over
 
     @property
     def numeric(self) -> bool:
@@ -122,9 +160,10 @@ def line_features(index: int, text: str, lang: Language) -> Line:
         words=words,
         density=lang.density(text),
         sentence=bool(_SENTENCE_END.search(text)) and not text.endswith(":"),
-        truncated=bool(_TRUNCATED.search(text)),
+        truncated=bool(_TRUNCATED.search(text)) or is_glued_teaser(text),
         chrome=chrome,
         dateline=chrome is None and is_dateline(text, words),
+        notice=rules.is_rights_notice(text, words),
     )
 
 
@@ -143,7 +182,7 @@ def is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,
 def _is_prose(line: Line, min_density: float) -> bool:
     """A shorter sentence: kept at the edges of the body, never a body seed."""
     return (
-        not (line.chrome or line.truncated or line.dateline)
+        not (line.chrome or line.truncated or line.dateline or line.notice)
         and line.words >= 5
         and line.sentence
         and line.density >= min_density
@@ -159,6 +198,8 @@ def ends_section(line: Line) -> bool:
 
 
 def gap_cost(line: Line) -> float:
+    if line.chrome == "caption":
+        return GAP_CAPTION
     if line.chrome or line.dateline:
         return GAP_CHROME
     if line.words >= 3 and _LOWER_WORD.search(line.text) and not line.truncated:
@@ -214,7 +255,9 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
                 current = []
             current.append(line.index)
             gap = 0.0
-        elif ends_section(line) and not _is_inline_box(lines, good, line.index):
+        elif line.notice or _starts_comment(line) or (
+            ends_section(line) and not _is_inline_box(lines, good, line.index)
+        ):
             if current:
                 clusters.append(current)
             current, gap = [], 0.0
@@ -225,19 +268,33 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
     return clusters
 
 
-def _is_comments_header(line: Line) -> bool:
-    return line.chrome in ("comment-form", "comments") and ends_section(line)
+def _starts_comment(line: Line) -> bool:
+    """A comment's author line ("Maria on May 3, 2018 at 4:47 pm said:") opens a comment."""
+    return line.chrome == "comments"
+
+
+def _is_comments_header(lines: list[Line], i: int) -> bool:
+    """A comments header; a "Comments" button inside a share bar is not one."""
+    if _starts_comment(lines[i]):
+        return True
+    if not (lines[i].chrome in ("comment-form", "comments") and ends_section(lines[i])):
+        return False
+    return not any(
+        lines[k].chrome == "share-widget" for k in (i - 1, i + 1) if 0 <= k < len(lines)
+    )
 
 
 def _best_cluster(lines: list[Line], clusters: list[list[int]]) -> list[int]:
     """The run with the most prose, discounted when it looks like comments or a footer."""
     best, best_score = clusters[0], -1.0
+    in_comments = False  # once the comments begin, every later run is a comment
     for n, cluster in enumerate(clusters):
         score = float(sum(len(lines[i].text) for i in cluster))
         score *= (len(cluster) / (cluster[-1] - cluster[0] + 1)) ** DENSITY_POWER
-        if n > 0 and any(
-            _is_comments_header(lines[i]) for i in range(clusters[n - 1][-1] + 1, cluster[0])
-        ):
+        in_comments = in_comments or n > 0 and any(
+            _is_comments_header(lines, i) for i in range(clusters[n - 1][-1] + 1, cluster[0])
+        )
+        if in_comments:
             score *= COMMENTS_WEIGHT
         position = cluster[0] / max(1, len(lines))
         if position > LATE_START:
@@ -409,8 +466,10 @@ def classify(text: str) -> TextResult:
             in_box = True
         elif in_box and reason is None:
             reason = "teaser"
-        if i < start and reason is None and line.words < TITLE_MIN_WORDS:
-            reason = "site-chrome"  # between headline and body only headings stay
+        if i < start - 1 and reason is None and not line.sentence:
+            # between headline and body only sentences stay (a lead-in): the rest is
+            # bylines, credits, teaser headlines and the headline shown again
+            reason = "site-chrome"
         blocks[i].kind = kind
         if reason:
             blocks[i].remove(reason)

@@ -29,6 +29,7 @@ EXACT: dict[str, tuple[str, ...]] = {
         "teilen", "artikel teilen", "drucken", "compartir", "compartir en facebook", "imprimir",
         "partager", "imprimer", "condividi", "stampa", "поделиться", "печать", "シェア",
         "ツイート", "印刷", "分享", "打印", "مشاركة", "شارك", "طباعة", "paylaş", "udostępnij",
+        "فيسبوك", "تويتر", "واتساب", "تيليجرام", "انسخ الرابط",
         "delen", "dela", "compartilhar", "partilhar",
     ),
     "subscribe": (
@@ -45,7 +46,8 @@ EXACT: dict[str, tuple[str, ...]] = {
         "email address", "thanks for signing up", "thank you for signing up",
         "thank you for subscribing", "thanks for subscribing", "you're all set",
         "newsletter abonnieren", "boletín", "suscríbete a nuestro boletín", "рассылка",
-        "メールマガジン", "النشرة البريدية",
+        "メールマガジン", "النشرة البريدية", "اشترك في النشرة البريدية", "بريدك الإلكتروني",
+        "أدخل بريدك الإلكتروني", "البريد الإلكتروني",
     ),
     "comment-form": (
         "leave a reply", "leave a comment", "post a comment", "add a comment", "add comment",
@@ -91,6 +93,7 @@ EXACT: dict[str, tuple[str, ...]] = {
         "previous article", "next post", "previous post", "older posts", "newer posts",
         "all news", "sections", "explore", "startseite", "inicio", "accueil", "главная",
         "ホーム", "首页", "الرئيسية", "menü", "suche", "buscar", "поиск", "検索", "搜索",
+        "القائمة", "بحث", "تخطى إلى المحتوى", "انتقل إلى المحتوى",
     ),
     "site-chrome": (
         "advertisement", "advertisements", "ad", "ads", "sponsored", "sponsors", "sponsor",
@@ -102,8 +105,10 @@ EXACT: dict[str, tuple[str, ...]] = {
         "aviso legal", "política de privacidad", "contacto", "mentions légales",
         "check price", "see price", "view deal", "buy now", "shop now", "see deal",
         "date", "author", "tags", "topics", "filed under", "categories", "category",
+        "من نحن", "اتصل بنا", "سياسة الخصوصية", "شروط الاستخدام", "أعلن معنا", "الوسوم",
     ),
-    "caption": ("enlarge", "view gallery", "open gallery", "expand", "fullscreen"),
+    "caption": ("enlarge", "view gallery", "open gallery", "expand", "fullscreen",
+                "caption", "back to gallery", "close gallery", "start slideshow"),
 }
 
 PREFIX: dict[str, tuple[str, ...]] = {
@@ -132,7 +137,8 @@ PREFIX: dict[str, tuple[str, ...]] = {
         "photograph:", "photo credit", "pictured:", "foto:", "fotos:", "bild:", "фото:",
         "写真:", "写真：", "图片:", "صورة:", "©", "(c)",
     ),
-    "site-chrome": ("copyright", "all rights reserved", "© copyright"),
+    "site-chrome": ("copyright", "all rights reserved", "© copyright", "الوسوم:",
+                    "كلمات مفتاحية:"),
     "dateline": (
         "published:", "published on", "updated:", "updated on", "last updated", "posted on",
         "posted:", "veröffentlicht", "aktualisiert", "publicado", "actualizado", "publié le",
@@ -157,6 +163,8 @@ SEARCH: dict[str, tuple[str, ...]] = {
         r"\bthanks? (you )?for (signing up|subscribing)\b", r"\bby signing up,? you agree\b",
         r"\bnewsletter abonnieren\b", r"\bsuscr[ií]bete a (nuestro|nuestra)\b",
         r"\bподпишитесь на (нашу )?рассылку\b",
+        # Arabic: "... in your (e-mail) inbox" ("في بريدك الإلكتروني")
+        r"(في|إلى) بريدك\b",
     ),
     "site-chrome": (
         # affiliate and sponsorship disclosures
@@ -172,6 +180,8 @@ SEARCH: dict[str, tuple[str, ...]] = {
     "comments": (
         # a comment's author line ("jdoe42 says:", "Maria Lopez wrote:")
         r"^[\w.'’\- ]{1,40} (says|said|wrote|writes|replied)( on .{1,40})?:$",
+        # ... with the date first ("Maria Lopez on May 3, 2018 at 4:47 pm said:")
+        r"^[\w.'’()\- ]{1,40} on .{4,40}\d.{0,20} (says|said|wrote|writes|replied):$",
     ),
     "template-junk": (r"spot_img", r"\{\{.*\}\}", r"\[\[.*\]\]", r"\bundefined\b.*\bundefined\b"),
     "comment-form": (
@@ -183,7 +193,7 @@ SEARCH: dict[str, tuple[str, ...]] = {
         r"^page \d+ (of|/) \d+$", r"^(seite|página|page|страница) \d+ (von|de|sur|из) \d+$",
     ),
     "caption": (r"^(view|open|see) (the )?(full )?(gallery|slideshow|all \d+ (images|photos))",
-                r"^(image|photo|slide|picture|bild|foto)\s+\d+\s+(of|von|de|/)\s+\d+$",
+                r"^(image|photo|slide|picture|bild|foto)\s+\d+\s+(of|von|de|/)(\s*/)?\s+\d+$",
                 r"^\d+\s*(of|/)\s*\d+$",
                 # a gallery counter glued to its caption ("2of4A shopper looks at ...")
                 r"^\d+of\d+(?!\d)",
@@ -213,6 +223,16 @@ SECTION_END_REASONS: frozenset[str] = frozenset(
 WEAK_SECTION_MARKERS: frozenset[str] = frozenset(
     {"reply", "quote", "report", "submit", "name", "name*", "email*", "website", "comment",
      "source", "view source"}
+)
+
+#: A copyright or rights notice (searched in the casefolded line): a page prints one
+#: under the story, so the story is over where one appears. A bare credit
+#: ("© Reuters") is a caption and does not match: it needs a year or the rights phrase.
+RIGHTS_NOTICES: tuple[str, ...] = (
+    r"^(©|\(c\)|copyright)\D{0,30}\b(19|20)\d\d\b", r"\ball rights? reserved\b",
+    r"\btodos los derechos reservados\b", r"\balle rechte vorbehalten\b",
+    r"\btous droits réservés\b", r"\bdireitos reservados\b", r"\btutti i diritti riservati\b",
+    r"\bвсе права защищены\b", r"無断転載", r"版权所有", r"جميع الحقوق محفوظة",
 )
 
 #: Small particle lists for scripts that jusText has no stop-word list for; used

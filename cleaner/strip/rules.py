@@ -189,6 +189,19 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
     return None
 
 
+#: Longest line read as a rights notice; a longer line that mentions its rights is prose.
+#: 30 words covers agency notices ("... may not be published, broadcast, rewritten ...").
+RIGHTS_NOTICE_MAX_WORDS = 30
+_RIGHTS = re.compile("|".join(patterns.RIGHTS_NOTICES))
+
+
+def is_rights_notice(line: str, words: int | None = None) -> bool:
+    """True for a copyright or rights notice ("© 2019 Example Media. All rights reserved.")."""
+    if (words if words is not None else len(line.split())) > RIGHTS_NOTICE_MAX_WORDS:
+        return False
+    return bool(_RIGHTS.search(unicodedata.normalize("NFKC", line).casefold().strip()))
+
+
 def apply_line_rules(blocks: Iterable[Block]) -> None:
     """Remove every kept block that a line rule recognises (used on HTML blocks)."""
     for block in blocks:
