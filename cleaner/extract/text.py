@@ -6,8 +6,9 @@ them. The densest such run is the body; the headline is the line just before it
 that shares its words; everything before is navigation, everything after is
 chrome, comments or teasers, and every removal keeps its reason.
 
-Steps: `features` per line -> `_clusters` of good lines -> the best cluster is
-the body region -> `_find_title` -> labels for lines before, inside and after.
+Steps: `features` per line (`cleaner.extract.lines`) -> `_clusters` of good
+lines -> the best cluster is the body region -> `_find_title` -> labels for
+lines before, inside and after.
 """
 
 from __future__ import annotations
@@ -15,23 +16,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cleaner.dates import find_date, is_dateline
+from cleaner.dates import find_date
 from cleaner.document import Block
-from cleaner.language import Language, count_words, guess
-from cleaner.strip import rules
-from cleaner.strip.patterns import SECTION_END_REASONS, WEAK_SECTION_MARKERS
+from cleaner.extract.lines import (
+    GAP_CONTENTLIKE,
+    LONG_LINE_WORDS,
+    MIN_DENSITY,
+    MIN_DENSITY_UNSPACED,
+    Line,
+    ends_section,
+    features,
+    gap_cost,
+    is_good,
+    is_prose,
+)
+from cleaner.extract.lines import line_features as line_features  # used by extract.html
+from cleaner.language import Language, guess
 
-#: A body line has at least this many words. Article paragraphs run to 20+ words;
-#: 12 keeps one-sentence paragraphs while headlines of teasers (often 10-20 words)
-#: still need sentence punctuation to count.
-GOOD_MIN_WORDS = 12
-#: A line this long counts as prose even without a closing punctuation mark.
-LONG_LINE_WORDS = 30
-#: Minimum stop-word share for prose. jusText's English threshold is 0.30 on its
-#: own (larger) lists; 0.2 keeps prose in languages with short lists too.
-MIN_DENSITY = 0.2
-#: Minimum particle share for unspaced (CJK) prose, by the same reasoning.
-MIN_DENSITY_UNSPACED = 0.1
 #: When a page has no line good enough (a results table, a list of scores), the
 #: body is looked for again among lines of at least this many words, at any
 #: stop-word density.
@@ -40,7 +41,9 @@ FALLBACK_MIN_WORDS = 6
 #: Chrome-lexicon lines count half: an inline share bar does not end a story.
 MAX_GAP = 6.0
 #: A run of prose that comes after a comments header, below an earlier run, is
-#: reader comments: its score is multiplied by this, so the story wins.
+#: reader comments: its score is multiplied by this, so the story wins. 0.3 let a
+#: thread of long comments outscore the short post above it; 0.15 does not, and
+#: no story on the development benchmark loses to its comments at that weight.
 COMMENTS_WEIGHT = 0.15
 #: Footers (legal notes, disclaimers) are prose too, but at the end of a page:
 #: a run's score falls linearly from 1 to this weight over the last part of the
@@ -57,14 +60,6 @@ DENSITY_POWER = 0.5
 TITLE_LOOKBACK = 8
 #: ...up to this many lines in all.
 TITLE_LOOKBACK_MAX = 24
-#: Gap cost of a recognised chrome or date line, and of a short line that reads
-#: like content (lower-case words or figures: list items, ingredients), against
-#: 1 for anything else (menu items, title-case teaser headlines).
-GAP_CHROME = 0.5
-GAP_CONTENTLIKE = 0.3
-#: Gap cost of a photo caption or gallery control: a gallery sits inside a story
-#: (its captions, credits and counters run to a dozen lines), so it costs least.
-GAP_CAPTION = 0.25
 #: Length of the word prefix used as a stem when comparing headline and body:
 #: 4 joins "ferry"/"ferries" and "vote"/"voted" without a stemmer per language.
 STEM_CHARS = 4
@@ -84,127 +79,8 @@ RELATED_BOX_LINES = 4
 #: teasers alternates headline and snippet, so its snippets never follow each other.
 RESUME_LINES = 2
 
-#: Sentence ends, with the Arabic question mark (؟), the Urdu full stop (۔) and the
-#: Devanagari danda (।) beside the Latin and CJK marks.
-_SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]؟۔।]\s*$")
-#: Cut-off endings, the comment or view count a "most read" list puts after each
-#: headline ("Week 12 power rankings (133)"), and the upper-case tag a link to
-#: another story carries ("... outbreak [VIDEO]"): all mark a teaser.
-_TRUNCATED = re.compile(
-    r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$|\S\s\(\d+\)$|\S\s+\[[A-Z]{3,12}\][\s|]*$"
-)
-#: Where a teaser card's headline runs into its snippet with no space between them
-#: ("... In NASCAR FinaleFord v Toyota flopped ..."): a lower-case letter (three in a
-#: row, so "McDonald" and "iPhone" do not count) or a closing mark, then a capital.
-_GLUE = re.compile(r"(?<=[a-z]{3}|[a-z]{2}[?!.’”\"')])(?=[A-Z][a-z]+\b)")
-_CASED_WORD = re.compile(r"[^\W\d_][\w’'-]{3,}")
-#: A glued headline has at least this many words, at least this share of them
-#: capitalised (title case); the snippet after it has at least this many words, and
-#: less than this share capitalised (sentence case: names only).
-GLUED_HEAD_WORDS = 5
-TITLE_CASE_SHARE = 0.75
-GLUED_TAIL_WORDS = 5
-SENTENCE_CASE_SHARE = 0.5
-_NUMERIC = re.compile(r"^[\d\s.,:/|()+\-]*$")
 _STEM_WORD = re.compile(r"\w+")
-_LOWER_WORD = re.compile(r"(?<=\s)[^\W\d_A-Z][^\W_]*|\d")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
-
-
-def _capital_share(text: str) -> float:
-    """Share of the words of four letters or more that start with a capital."""
-    words = _CASED_WORD.findall(text)
-    return sum(w[0].isupper() for w in words) / len(words) if words else 0.0
-
-
-def is_glued_teaser(text: str) -> bool:
-    """A title-case headline glued to a sentence-case snippet: a teaser card."""
-    for match in _GLUE.finditer(text):
-        head, tail = text[: match.start()], text[match.start() :]
-        if (
-            len(head.split()) >= GLUED_HEAD_WORDS
-            and len(tail.split()) >= GLUED_TAIL_WORDS
-            and _capital_share(head) >= TITLE_CASE_SHARE
-            and _capital_share(tail) < SENTENCE_CASE_SHARE
-        ):
-            return True
-    return False
-
-
-@dataclass(slots=True)
-class Line:
-    """A line and the features the classifier decides on."""
-
-    index: int
-    text: str
-    words: int
-    density: float
-    sentence: bool
-    truncated: bool
-    chrome: str | None
-    dateline: bool
-    notice: bool = False  # a copyright notice: the story is over
-
-    @property
-    def numeric(self) -> bool:
-        return bool(_NUMERIC.match(self.text))
-
-
-def line_features(index: int, text: str, lang: Language) -> Line:
-    """The features of one line (see `Line`)."""
-    words = count_words(text)
-    chrome = rules.chrome_reason(text, words)
-    return Line(
-        index=index,
-        text=text,
-        words=words,
-        density=lang.density(text),
-        sentence=bool(_SENTENCE_END.search(text)) and not text.endswith(":"),
-        truncated=bool(_TRUNCATED.search(text)) or is_glued_teaser(text),
-        chrome=chrome,
-        dateline=chrome is None and is_dateline(text, words),
-        notice=rules.is_rights_notice(text, words),
-    )
-
-
-def features(lines: list[str], lang: Language) -> list[Line]:
-    return [line_features(i, text, lang) for i, text in enumerate(lines)]
-
-
-def is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,
-             need_sentence: bool = True) -> bool:
-    if line.chrome or line.truncated or line.dateline or line.words < min_words:
-        return False
-    ends_well = line.sentence or line.words >= LONG_LINE_WORDS or not need_sentence
-    return line.density >= min_density and ends_well
-
-
-def _is_prose(line: Line, min_density: float) -> bool:
-    """A shorter sentence: kept at the edges of the body, never a body seed."""
-    return (
-        not (line.chrome or line.truncated or line.dateline or line.notice)
-        and line.words >= 5
-        and line.sentence
-        and line.density >= min_density
-    )
-
-
-def ends_section(line: Line) -> bool:
-    return (
-        line.chrome in SECTION_END_REASONS
-        and rules.normalise(line.text) not in WEAK_SECTION_MARKERS
-        and line.words <= 8
-    )
-
-
-def gap_cost(line: Line) -> float:
-    if line.chrome == "caption":
-        return GAP_CAPTION
-    if line.chrome or line.dateline:
-        return GAP_CHROME
-    if line.words >= 3 and _LOWER_WORD.search(line.text) and not line.truncated:
-        return GAP_CONTENTLIKE
-    return 1.0
 
 
 def _is_inline_box(lines: list[Line], good: list[bool], at: int) -> bool:
@@ -237,14 +113,23 @@ def _shown_twice(lines: list[Line], good: list[bool]) -> set[int]:
     repeated = {i for copies in where.values() if len(copies) > 1 for i in copies}
     found: set[int] = set()
     for copies in where.values():
-        for a, b in zip(copies, copies[1:]):
+        for a, b in zip(copies, copies[1:], strict=False):
             if not any(good[k] and k not in repeated for k in range(a + 1, b)):
                 found.update((a, b))
     return found
 
 
+def _starts_comment(line: Line) -> bool:
+    """A comment's author line ("Maria on May 3, 2018 at 6:15 pm said:") opens a comment."""
+    return line.chrome == "comments"
+
+
 def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
-    """Group good lines into runs separated by little else."""
+    """Group good lines into runs separated by little else.
+
+    A run ends at a section header (unless it heads a small related box the story
+    resumes after), at a copyright notice and at a comment's author line.
+    """
     clusters: list[list[int]] = []
     current: list[int] = []
     gap = 0.0
@@ -268,11 +153,6 @@ def _clusters(lines: list[Line], good: list[bool]) -> list[list[int]]:
     return clusters
 
 
-def _starts_comment(line: Line) -> bool:
-    """A comment's author line ("Maria on May 3, 2018 at 4:47 pm said:") opens a comment."""
-    return line.chrome == "comments"
-
-
 def _is_comments_header(lines: list[Line], i: int) -> bool:
     """A comments header; a "Comments" button inside a share bar is not one."""
     if _starts_comment(lines[i]):
@@ -291,9 +171,9 @@ def _best_cluster(lines: list[Line], clusters: list[list[int]]) -> list[int]:
     for n, cluster in enumerate(clusters):
         score = float(sum(len(lines[i].text) for i in cluster))
         score *= (len(cluster) / (cluster[-1] - cluster[0] + 1)) ** DENSITY_POWER
-        in_comments = in_comments or n > 0 and any(
+        in_comments = in_comments or (n > 0 and any(
             _is_comments_header(lines, i) for i in range(clusters[n - 1][-1] + 1, cluster[0])
-        )
+        ))
         if in_comments:
             score *= COMMENTS_WEIGHT
         position = cluster[0] / max(1, len(lines))
@@ -404,7 +284,7 @@ def _inside(line: Line, nxt: Line | None, min_density: float) -> tuple[str, str 
     if line.words <= SHORT_WORDS and not line.sentence:
         # a short heading introduces prose; a short line before more furniture is a label
         if nxt is None or not (
-            _is_prose(nxt, min_density)
+            is_prose(nxt, min_density)
             or nxt.words > SHORT_WORDS
             or gap_cost(nxt) == GAP_CONTENTLIKE
         ):
@@ -428,7 +308,7 @@ def classify(text: str) -> TextResult:
     min_density = MIN_DENSITY_UNSPACED if lang.unspaced else MIN_DENSITY
     lines = features(raw, lang)
     good = [is_good(ln, min_density) for ln in lines]
-    for i in _shown_twice(lines, good):
+    for i in _shown_twice(lines, good):  # a gallery's captions, shown twice
         lines[i].chrome, good[i] = "caption", False
     clusters = _clusters(lines, good)
     if not clusters:  # no prose at all: take the densest run of longer lines
@@ -442,9 +322,9 @@ def classify(text: str) -> TextResult:
 
     best = _best_cluster(lines, clusters)
     start, end = best[0], best[-1]
-    while start > 0 and _is_prose(lines[start - 1], min_density):
+    while start > 0 and is_prose(lines[start - 1], min_density):
         start -= 1
-    while end + 1 < len(lines) and _is_prose(lines[end + 1], min_density):
+    while end + 1 < len(lines) and is_prose(lines[end + 1], min_density):
         end += 1
     title_at = _find_title(lines, start, [lines[i] for i in best], lang)
     head = title_at + 1 if title_at is not None else start
@@ -467,8 +347,9 @@ def classify(text: str) -> TextResult:
         elif in_box and reason is None:
             reason = "teaser"
         if i < start - 1 and reason is None and not line.sentence:
-            # between headline and body only sentences stay (a lead-in): the rest is
-            # bylines, credits, teaser headlines and the headline shown again
+            # between headline and body only sentences (a lead-in) and the heading right
+            # above the first paragraph stay: the rest is bylines, credits, standfirsts,
+            # teaser headlines and the headline shown again
             reason = "site-chrome"
         blocks[i].kind = kind
         if reason:

@@ -180,8 +180,9 @@ SEARCH: dict[str, tuple[str, ...]] = {
     "comments": (
         # a comment's author line ("jdoe42 says:", "Maria Lopez wrote:")
         r"^[\w.'’\- ]{1,40} (says|said|wrote|writes|replied)( on .{1,40})?:$",
-        # ... with the date first ("Maria Lopez on May 3, 2018 at 4:47 pm said:")
-        r"^[\w.'’()\- ]{1,40} on .{4,40}\d.{0,20} (says|said|wrote|writes|replied):$",
+        # ... with the date first ("Maria Lopez on May 3, 2018 at 6:15 pm said:")
+        r"^[\w.'’()\- ]{1,40} on [^:]{3,30}\b(19|20)\d\d(,? at \d{1,2}:\d\d( ?[ap]\.?m\.?)?)?"
+        r" (says|said|wrote|writes|replied):$",
     ),
     "template-junk": (r"spot_img", r"\{\{.*\}\}", r"\[\[.*\]\]", r"\bundefined\b.*\bundefined\b"),
     "comment-form": (
@@ -195,10 +196,11 @@ SEARCH: dict[str, tuple[str, ...]] = {
     "caption": (r"^(view|open|see) (the )?(full )?(gallery|slideshow|all \d+ (images|photos))",
                 r"^(image|photo|slide|picture|bild|foto)\s+\d+\s+(of|von|de|/)(\s*/)?\s+\d+$",
                 r"^\d+\s*(of|/)\s*\d+$",
-                # a gallery counter glued to its caption ("2of4A shopper looks at ...")
+                # a gallery counter glued to its caption ("3of8A fisherman mends ...")
                 r"^\d+of\d+(?!\d)",
                 # a caption that ends with its credit ("... in June (Image: Getty)")
-                r"\((image|photo|picture|pic|credit|foto|bild|imagem|imagen|фото)s?: ?[^()]{1,60}\)$",
+                r"\((image|photo|picture|pic|credit|foto|bild|imagem|imagen|фото)s?:"
+                r" ?[^()]{1,60}\)$",
                 r"\[(file|photo|image|foto|bild): ?[^\[\]]{1,40}\]$"),
     "share-widget": (
         r"^share (this )?(on|via|to) ",

@@ -190,7 +190,7 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
 
 
 #: Longest line read as a rights notice; a longer line that mentions its rights is prose.
-#: 30 words covers agency notices ("... may not be published, broadcast, rewritten ...").
+#: 30 words covers a news agency's notice, which adds a sentence on reuse to the rights line.
 RIGHTS_NOTICE_MAX_WORDS = 30
 _RIGHTS = re.compile("|".join(patterns.RIGHTS_NOTICES))
 

@@ -1,0 +1,158 @@
+"""What one line of a text dump looks like: the features the classifier decides on.
+
+A line is prose when it is long, rich in stop words and ends like a sentence; it is
+furniture when a chrome rule names it, when it is cut off like a teaser, or when it
+is a date or byline. `cleaner.extract.text` finds the article among these lines;
+`cleaner.extract.html` uses the same features on the lines of an HTML page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cleaner.dates import is_dateline
+from cleaner.language import Language, count_words
+from cleaner.strip import rules
+from cleaner.strip.patterns import SECTION_END_REASONS, WEAK_SECTION_MARKERS
+
+#: A body line has at least this many words. Article paragraphs run to 20+ words;
+#: 12 keeps one-sentence paragraphs while headlines of teasers (often 10-20 words)
+#: still need sentence punctuation to count.
+GOOD_MIN_WORDS = 12
+#: A line this long counts as prose even without a closing punctuation mark.
+LONG_LINE_WORDS = 30
+#: Minimum stop-word share for prose. jusText's English threshold is 0.30 on its
+#: own (larger) lists; 0.2 keeps prose in languages with short lists too.
+MIN_DENSITY = 0.2
+#: Minimum particle share for unspaced (CJK) prose, by the same reasoning.
+MIN_DENSITY_UNSPACED = 0.1
+#: Gap cost of a recognised chrome or date line, and of a short line that reads
+#: like content (lower-case words or figures: list items, ingredients), against
+#: 1 for anything else (menu items, title-case teaser headlines).
+GAP_CHROME = 0.5
+GAP_CONTENTLIKE = 0.3
+#: Gap cost of a photo caption or gallery control: a gallery sits inside a story
+#: (its captions, credits and counters run to a dozen lines), so it costs least.
+GAP_CAPTION = 0.25
+
+#: Sentence ends, with the Arabic question mark (؟), the Urdu full stop (۔) and the
+#: Devanagari danda (।) beside the Latin and CJK marks.
+_SENTENCE_END = re.compile(r"[.!?。！？…:;»”\"'’)\]؟۔।]\s*$")
+#: Cut-off endings, the comment or view count a "most read" list puts after each
+#: headline ("Week 12 power rankings (133)"), and the upper-case tag a link to
+#: another story carries ("... outbreak [VIDEO]"): all mark a teaser.
+_TRUNCATED = re.compile(
+    r"(\.\.\.|…|\[…\]|\[\.\.\.\])[\"'”’)\]]*\s*$|\S\s\(\d+\)$|\S\s+\[[A-Z]{3,12}\][\s|]*$"
+)
+#: Where a teaser card's headline runs into its snippet with no space between them
+#: ("... Reopens Next SpringThe council voted ..."): a lower-case letter (three in a
+#: row, so "McDonald" and "iPhone" do not count) or a closing mark, then a capitalised
+#: word ("A" and "I" on their own, but not "SpaceX").
+_GLUE = re.compile(r"(?<=[a-z]{3}|[a-z]{2}[?!.’”\"')])(?=[A-Z][a-z]+\b|[AI] )")
+_CASED_WORD = re.compile(r"[^\W\d_][\w’'-]{3,}")
+#: A glued headline has at least this many words, at least this share of them
+#: capitalised (title case); the snippet after it has at least this many words, and
+#: less than this share capitalised (sentence case: names only).
+GLUED_HEAD_WORDS = 5
+TITLE_CASE_SHARE = 0.75
+GLUED_TAIL_WORDS = 5
+SENTENCE_CASE_SHARE = 0.5
+_NUMERIC = re.compile(r"^[\d\s.,:/|()+\-]*$")
+_LOWER_WORD = re.compile(r"(?<=\s)[^\W\d_A-Z][^\W_]*|\d")
+
+
+def _capital_share(text: str) -> float:
+    """Share of the words of four letters or more that start with a capital."""
+    words = _CASED_WORD.findall(text)
+    return sum(w[0].isupper() for w in words) / len(words) if words else 0.0
+
+
+def is_glued_teaser(text: str) -> bool:
+    """A title-case headline glued to a sentence-case snippet: a teaser card."""
+    for match in _GLUE.finditer(text):
+        head, tail = text[: match.start()], text[match.start() :]
+        if (
+            len(head.split()) >= GLUED_HEAD_WORDS
+            and len(tail.split()) >= GLUED_TAIL_WORDS
+            and _capital_share(head) >= TITLE_CASE_SHARE
+            and _capital_share(tail) < SENTENCE_CASE_SHARE
+        ):
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class Line:
+    """A line and the features the classifier decides on."""
+
+    index: int
+    text: str
+    words: int
+    density: float
+    sentence: bool
+    truncated: bool
+    chrome: str | None
+    dateline: bool
+    notice: bool = False  # a copyright notice: the story is over
+
+    @property
+    def numeric(self) -> bool:
+        return bool(_NUMERIC.match(self.text))
+
+
+def line_features(index: int, text: str, lang: Language) -> Line:
+    """The features of one line (see `Line`)."""
+    words = count_words(text)
+    chrome = rules.chrome_reason(text, words)
+    return Line(
+        index=index,
+        text=text,
+        words=words,
+        density=lang.density(text),
+        sentence=bool(_SENTENCE_END.search(text)) and not text.endswith(":"),
+        truncated=bool(_TRUNCATED.search(text)) or is_glued_teaser(text),
+        chrome=chrome,
+        dateline=chrome is None and is_dateline(text, words),
+        notice=rules.is_rights_notice(text, words),
+    )
+
+
+def features(lines: list[str], lang: Language) -> list[Line]:
+    return [line_features(i, text, lang) for i, text in enumerate(lines)]
+
+
+def is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,
+             need_sentence: bool = True) -> bool:
+    if line.chrome or line.truncated or line.dateline or line.words < min_words:
+        return False
+    ends_well = line.sentence or line.words >= LONG_LINE_WORDS or not need_sentence
+    return line.density >= min_density and ends_well
+
+
+def is_prose(line: Line, min_density: float) -> bool:
+    """A shorter sentence: kept at the edges of the body, never a body seed."""
+    return (
+        not (line.chrome or line.truncated or line.dateline or line.notice)
+        and line.words >= 5
+        and line.sentence
+        and line.density >= min_density
+    )
+
+
+def ends_section(line: Line) -> bool:
+    return (
+        line.chrome in SECTION_END_REASONS
+        and rules.normalise(line.text) not in WEAK_SECTION_MARKERS
+        and line.words <= 8
+    )
+
+
+def gap_cost(line: Line) -> float:
+    if line.chrome == "caption":
+        return GAP_CAPTION
+    if line.chrome or line.dateline:
+        return GAP_CHROME
+    if line.words >= 3 and _LOWER_WORD.search(line.text) and not line.truncated:
+        return GAP_CONTENTLIKE
+    return 1.0
