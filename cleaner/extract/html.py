@@ -62,7 +62,7 @@ RUN_ON_MIN_LINES = 2
 #: this share of what trafilatura took there.
 LEFT_OUT_SHARE = 1.0
 #: So much of the article's text is enough to tell its language.
-LANGUAGE_SAMPLE_CHARS = 3000
+LANGUAGE_SAMPLE_CHARS = 1500
 #: The headline is looked for among this many blocks from the top.
 TITLE_SEARCH_BLOCKS = 60
 #: A line shorter than this (without spaces) is matched into a changed block

@@ -70,7 +70,9 @@ def _region(el: etree._Element, tag: str) -> str | None:
     names = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
     if len(names) < 4:
         return None
-    match = _REGION_RE.search(_NOT_REGIONS.sub(" ", names))
+    match = _REGION_RE.search(names)
+    if match and _NOT_REGIONS.search(names):  # rare: look again without those words
+        match = _REGION_RE.search(_NOT_REGIONS.sub(" ", names))
     return _REGION_OF[match.group(0)] if match else None
 
 
