@@ -348,3 +348,39 @@ def test_a_second_process_reads_the_index_while_another_writes(tmp_path) -> None
         writer.index._db.execute("ROLLBACK")
     assert reader.returncode == 0, reader.stderr
     assert reader.stdout.strip() == "1"
+
+
+def test_a_pair_is_found_when_the_first_of_its_bucket_is_too_far_from_one_of_them() -> None:
+    """b~a (0.81) and a~h (0.98), but h and b are below 0.8: h, first in every bucket
+    they share, must not hide the pair a~b."""
+    split = 0
+    for seed in range(30):
+        rng = random.Random(seed)
+
+        def words(n: int) -> str:
+            return " ".join(f"w{rng.randrange(10**6)}" for _ in range(n))
+
+        b = words(404)
+        a = b + " " + words(95)
+        h = a + " " + words(8)
+        assert exact_jaccard(shingle_set(a), shingle_set(b)) >= 0.8
+        assert exact_jaccard(shingle_set(h), shingle_set(b)) < 0.8
+        batch = BatchDedup(threshold=0.8)
+        for doc_id, text in (("h", h), ("a", a), ("b", b)):
+            batch.add(doc_id, text)
+        out = batch.results()
+        split += out["a"].cluster != out["b"].cluster
+    assert split == 0
+
+
+def test_many_exact_copies_cost_one_check_each() -> None:
+    base = article(11)
+    batch = BatchDedup()
+    checks = []
+    original = batch._similar
+    batch._similar = lambda *args: checks.append(1) or original(*args)
+    for n in range(300):
+        batch.add(f"copy{n}", base)
+    out = batch.results()
+    assert {v.cluster for v in out.values()} == {"copy0"}
+    assert len(checks) < 300

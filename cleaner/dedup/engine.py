@@ -27,12 +27,13 @@ tie is broken by input position.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from cleaner.dedup.bands import band_keys, bucket_edges, choose_bands
+from cleaner.dedup.bands import band_keys, choose_bands
 from cleaner.dedup.cluster import UnionFind
 from cleaner.dedup.signatures import (
     DEFAULT_NUM_PERM,
@@ -50,6 +51,11 @@ from cleaner.dedup.store import DEFAULT_MEMORY_BYTES, IndexStore, SetStore
 KEEP_POLICIES = ("longest", "first", "earliest")
 #: Documents signed per step.
 DEFAULT_CHUNK = 1024
+#: In an LSH bucket, a member is checked against the bucket's first member and
+#: this many members just before it (those not already in its cluster) ...
+BUCKET_WINDOW = 16
+#: ... with at most this many exact checks per member and band.
+BUCKET_TRIES = 4
 #: Standard errors of the estimate below the threshold under which a pair is
 #: rejected without reading its sets: at 0.8 and 128 permutations one standard
 #: error is 0.035, so pairs estimated under about 0.6 are dropped (a true 0.8
@@ -109,11 +115,11 @@ class BatchDedup:
         self._ids: list[str] = []
         self._seen: set[str] = set()
         self._sources: list[str | None] = []
-        self._lengths: list[int] = []
+        self._lengths = array("q")
         self._dates: list[str | None] = []
-        self._sigs: list[np.ndarray] = []
-        self._keys: list[np.ndarray] = []
-        self._empty: list[bool] = []
+        self._sigs = _Rows(num_perm, np.uint32)
+        self._keys = _Rows(self.bands, np.uint64)
+        self._empty = bytearray()
         self._pending: list[str] = []
         self._index_match: dict[int, tuple[int, float]] = {}  # position -> (indexed, sim)
         self._index_docs: dict[int, str] = {}
@@ -146,8 +152,8 @@ class BatchDedup:
         for shingles in sets:
             self._sets.append(shingles)
             self._empty.append(not len(shingles))
-        self._sigs.append(sigs)
-        self._keys.append(keys)
+        self._sigs.extend(sigs)
+        self._keys.extend(keys)
         if self.index is not None:
             self._match_index(first, sigs, keys)
 
@@ -168,28 +174,62 @@ class BatchDedup:
         ids = self.index.docs({p for p, _ in self._index_match.values()})
         self._index_docs.update({p: doc.id for p, doc in ids.items()})
 
-    def _verified_edges(self, sigs: np.ndarray, keys: np.ndarray) -> list[tuple[int, int]]:
-        valid = np.flatnonzero(~np.asarray(self._empty, dtype=bool))
-        if len(valid) < 2:
-            return []
-        parts = [bucket_edges(keys[valid, band], valid) for band in range(self.bands)]
-        edges = np.concatenate(parts) if parts else np.empty((0, 2), dtype=np.int64)
-        if not len(edges):
-            return []
-        edges = np.unique(edges, axis=0)
-        # cheap rejection by estimated similarity, in slices to bound memory
+    def _similar(self, sigs: np.ndarray, a: int, b: int) -> bool:
+        """Verified: the exact Jaccard of the two shingle sets reaches the threshold
+        (pairs whose signatures already say it cannot are rejected unread)."""
+        if np.count_nonzero(sigs[a] == sigs[b]) < self._floor:
+            return False
+        return exact_jaccard(self._sets.get(a), self._sets.get(b)) >= self.threshold
+
+    def _link(self, sigs: np.ndarray, keys: np.ndarray, union: UnionFind) -> None:
+        """Join every verified candidate pair.
+
+        Exact copies (identical shingle sets) are joined to the first of them,
+        which then stands for them all. In each LSH bucket, each member is
+        checked against the bucket's first member and the `BUCKET_WINDOW`
+        members before it, skipping those already in its cluster, so a chain
+        of copies (a~b, b~c, but not a~c) is found, and a bucket of n copies
+        costs O(n) checks, not O(n^2).
+        """
         sigma = math.sqrt(self.threshold * (1 - self.threshold) / self.num_perm)
-        floor = self.threshold - PREFILTER_SIGMAS * sigma
-        keep = np.zeros(len(edges), dtype=bool)
-        for start in range(0, len(edges), 65536):
-            part = edges[start : start + 65536]
-            same = np.count_nonzero(sigs[part[:, 0]] == sigs[part[:, 1]], axis=1)
-            keep[start : start + 65536] = same >= floor * self.num_perm
-        verified = []
-        for a, b in edges[keep].tolist():
-            if exact_jaccard(self._sets.get(a), self._sets.get(b)) >= self.threshold:
-                verified.append((a, b))
-        return verified
+        self._floor = (self.threshold - PREFILTER_SIGMAS * sigma) * self.num_perm
+        valid = np.flatnonzero(np.frombuffer(bytes(self._empty), dtype=np.uint8) == 0)
+        if len(valid) < 2:
+            return
+        # 1. equal signatures (exact copies, mostly): one check each against the first
+        mix = np.arange(1, self.bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        with np.errstate(over="ignore"):
+            fingerprints = (keys[valid] * mix).sum(axis=1, dtype=np.uint64)
+        represented: list[int] = []  # exact copies, joined to the first of them
+        for members in _runs(fingerprints, valid):
+            head = members[0]
+            for m in members[1:]:
+                # only an identical shingle set may stand in: a set that merely
+                # signs the same can still be nearer to a third document
+                if np.array_equal(sigs[head], sigs[m]) and np.array_equal(
+                    self._sets.get(head), self._sets.get(m)
+                ):
+                    union.union(head, m)
+                    represented.append(m)
+        stand_ins = np.setdiff1d(valid, np.array(represented, dtype=np.int64))
+        # 2. LSH buckets of the remaining documents, band by band
+        failed: set[tuple[int, int]] = set()
+        for band in range(self.bands):
+            for members in _runs(keys[stand_ins, band], stand_ins):
+                for pos in range(1, len(members)):
+                    m = members[pos]
+                    earlier = members[max(1, pos - BUCKET_WINDOW) : pos]
+                    tries = 0
+                    for other in [members[0], *earlier] if pos > 1 else [members[0]]:
+                        if union.find(other) == union.find(m) or (other, m) in failed:
+                            continue
+                        if tries == BUCKET_TRIES:
+                            break
+                        tries += 1
+                        if self._similar(sigs, other, m):
+                            union.union(other, m)
+                        else:
+                            failed.add((other, m))
 
     def _keeper(self, group: list[int]) -> int:
         if self.keep == "first":
@@ -204,11 +244,9 @@ class BatchDedup:
         count = len(self._ids)
         if not count:
             return {}
-        sigs = np.concatenate(self._sigs)
-        keys = np.concatenate(self._keys)
+        sigs, keys = self._sigs.array(), self._keys.array()
         union = UnionFind(count)
-        for a, b in self._verified_edges(sigs, keys):
-            union.union(a, b)
+        self._link(sigs, keys, union)
         out: dict[str, Verdict] = {}
         verdicts: list[Verdict | None] = [None] * count
         kept: list[int] = []
@@ -245,6 +283,44 @@ class BatchDedup:
             out[self._ids[i]] = verdict
         self._sets.close()
         return out
+
+
+def _runs(values: np.ndarray, ids: np.ndarray) -> list[list[int]]:
+    """Groups of ids (ascending) whose values are equal, for groups of two or more.
+
+    `ids` must be ascending; the stable sort keeps them so within a group.
+    """
+    order = np.argsort(values, kind="stable")
+    v, i = values[order], ids[order]
+    same = v[1:] == v[:-1]
+    if not same.any():
+        return []
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    ends = np.append(starts[1:], len(v))
+    multi = (ends - starts) >= 2
+    return [i[a:b].tolist() for a, b in zip(starts[multi].tolist(), ends[multi].tolist(),
+                                            strict=True)]
+
+
+class _Rows:
+    """A growing 2-D array (rows appended in chunks) without a second full copy at the end."""
+
+    def __init__(self, width: int, dtype: type) -> None:
+        self._data = np.empty((1024, width), dtype=dtype)
+        self._size = 0
+
+    def extend(self, rows: np.ndarray) -> None:
+        need = self._size + len(rows)
+        if need > len(self._data):
+            grown = np.empty((max(need, int(len(self._data) * 1.5)), self._data.shape[1]),
+                             dtype=self._data.dtype)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size : need] = rows
+        self._size = need
+
+    def array(self) -> np.ndarray:
+        return self._data[: self._size]
 
 
 __all__ = ["DEFAULT_CHUNK", "KEEP_POLICIES", "BatchDedup", "Verdict"]

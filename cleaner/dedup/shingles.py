@@ -93,6 +93,8 @@ def normalise(text: str) -> list[str]:
         >>> normalise("Hello,  WORLD! Straße ＡＢＣ")
         ['hello', 'world', 'strasse', 'abc']
     """
+    if text.isascii():  # NFKC changes no ASCII text, and casefold is lower
+        return _WORD_RE.findall(text.lower())
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     # Matching against the class of every combining mark is slow; the class of
     # the marks this text holds (usually none) gives the same tokens.
