@@ -357,7 +357,7 @@ def test_a_pair_is_found_when_the_first_of_its_bucket_is_too_far_from_one_of_the
     for seed in range(30):
         rng = random.Random(seed)
 
-        def words(n: int) -> str:
+        def words(n: int, rng: random.Random = rng) -> str:
             return " ".join(f"w{rng.randrange(10**6)}" for _ in range(n))
 
         b = words(404)
