@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+import time
 from pathlib import Path
 
 import click
@@ -11,6 +11,7 @@ import click
 from cleaner.dedup import Deduper, DedupIndexError
 from cleaner.dedup.engine import KEEP_POLICIES
 from cleaner.dedup.jsonl import dedup_jsonl
+from cleaner.engines import DEFAULT_TIMEOUT
 from cleaner.eval import (
     SYSTEMS,
     default_bench,
@@ -22,7 +23,6 @@ from cleaner.eval import (
     write_json,
 )
 from cleaner.pipeline import RunConfig, run
-from cleaner.sources import Input
 
 _THRESHOLD_HELP = ("Jaccard similarity of the texts' word 5-gram sets at or above which "
                    "two pages are duplicates (0.8: a few words edited or a paragraph "
@@ -47,17 +47,45 @@ def _open_index(index: Path | None, threshold: float) -> None:
                                  param_hint="--index") from exc
 
 
+#: Seconds between progress lines when stderr is not a terminal.
+PROGRESS_EVERY = 10.0
+
+
+class _PlainProgress:
+    """Progress as a line every PROGRESS_EVERY seconds, for logs and pipes."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self.start = self.last = time.monotonic()
+
+    def update(self, pages: int = 1) -> None:
+        self.done += pages
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            rate = self.done / (now - self.start)
+            eta = (self.total - self.done) / rate if rate else 0.0
+            click.echo(f"cleaned {self.done:,}/{self.total:,} pages, {rate:.1f} pages/s, "
+                       f"about {eta:.0f} s left", err=True)
+
+    def close(self) -> None:
+        pass
+
+
 def _progress(quiet: bool):
-    """A progress bar on a terminal; nothing when quiet or piped."""
-    if quiet or not sys.stderr.isatty():
+    """A progress bar on a terminal, plain periodic lines otherwise, nothing when quiet."""
+    if quiet:
         return None
+    if not sys.stderr.isatty():
+        return _PlainProgress
 
-    def wrap(inputs: list[Input]) -> Iterable[Input]:
-        with click.progressbar(inputs, label="cleaning", file=sys.stderr,
-                               show_pos=True, show_eta=True) as bar:
-            yield from bar
+    def bar(total: int):
+        from tqdm import tqdm
 
-    return wrap
+        return tqdm(total=total, unit="page", desc="cleaning", file=sys.stderr,
+                    dynamic_ncols=True)
+
+    return bar
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,9 +113,21 @@ def main() -> None:
               help=_KEEP_HELP)
 @click.option("--index", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help=_INDEX_HELP)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for cleaning pages. [default: every core]")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
+              show_default=True, help="Seconds a page may take before it is recorded as an "
+              "error (timed out) and the run goes on.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Where pages are cleaned: local processes, or a Dask "
+              "cluster (see --scheduler).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786) for --engine dask. "
+                   "[default: a local cluster with --jobs workers]")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing summary.")
 def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep: str,
-                  index: Path | None, quiet: bool) -> None:
+                  index: Path | None, jobs: int | None, timeout: float, engine: str,
+                  scheduler: str | None, quiet: bool) -> None:
     """Clean files and folders of page dumps (HTML or text, optionally .gz) into OUTDIR.
 
     Folders are walked recursively for .html .htm .xhtml .txt (and the same
@@ -101,20 +141,36 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
       cleaner clean seeds/ -o out/
       cleaner clean crawl/ news/a.html.gz -o out/ --threshold 0.9
       cleaner clean today/ -o out/today --index crawl-index.sqlite --keep earliest
+      cleaner clean huge/ -o out/ --jobs 8 --timeout 60
+      cleaner clean huge/ -o out/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     for path in inputs:
         if not Path(path).exists():
             raise click.BadParameter(f"{path!r} does not exist", param_hint="INPUTS")
     if outdir.exists() and not outdir.is_dir():
         raise click.BadParameter(f"{str(outdir)!r} is not a folder", param_hint="--output")
+    if scheduler is not None and engine != "dask":
+        raise click.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     _open_index(index, threshold)
-    config = RunConfig(threshold=threshold, keep=keep,
+    config = RunConfig(threshold=threshold, keep=keep, jobs=jobs, timeout=timeout,
                        index=str(index) if index is not None else None)
+    runner = None
+    if engine == "dask":
+        from cleaner.dask_engine import DaskEngine
+
+        try:
+            runner = DaskEngine(scheduler=scheduler, workers=jobs, timeout=timeout)
+        except OSError as exc:
+            raise click.ClickException(f"cannot reach the Dask scheduler {scheduler!r}: "
+                                       f"{exc}") from exc
     try:
-        summary = run(list(inputs), outdir, config, progress=_progress(quiet))
+        summary = run(list(inputs), outdir, config, progress=_progress(quiet), engine=runner)
     except OSError as exc:  # the output folder, not an input: nothing can be written
         raise click.ClickException(
             f"cannot write the output to {str(outdir)!r}: {exc.strerror or exc}") from exc
+    finally:
+        if runner is not None:
+            runner.close()
     if not quiet:
         click.echo(summary.line(), err=True)
 

@@ -8,16 +8,20 @@ Errors are caught at the document boundary and become error records.
 from __future__ import annotations
 
 import hashlib
+import pickle
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from cleaner import profile as site_profile
 from cleaner.decode import DecodeError, decode, sniff_kind
 from cleaner.dedup import Deduper
 from cleaner.dedup.signatures import DEFAULT_NUM_PERM
 from cleaner.document import Document
+from cleaner.engines import DEFAULT_TIMEOUT, LocalEngine
 from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier
 from cleaner.sinks import RunWriter, assign_text_paths
@@ -41,6 +45,8 @@ class RunConfig:
     num_perm: int = DEFAULT_NUM_PERM
     max_bytes: int = DEFAULT_MAX_BYTES
     profile: site_profile.ProfileConfig = field(default_factory=site_profile.ProfileConfig)
+    jobs: int | None = None  # worker processes (None: every core)
+    timeout: float = DEFAULT_TIMEOUT  # seconds per page before it is an error
     keep: str = "longest"  # which copy of a duplicate cluster is kept (KEEP_POLICIES)
     index: str | None = None  # a persistent dedup index (SQLite file) across runs
 
@@ -167,56 +173,119 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
     }
 
 
+class Progress(Protocol):
+    """What `run` reports progress to: one `update` per page, `close` at the end."""
+
+    def update(self, pages: int = 1) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _Spool:
+    """The batch's outcomes on disk, in input order, read back as often as needed.
+
+    The site profile and dedup need the whole batch before anything is written,
+    and holding every cleaned page in memory would not scale, so each outcome
+    is pickled to a temporary file as it arrives.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="cleaner-spool-")
+
+    def append(self, item: tuple) -> None:
+        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __iter__(self) -> Iterator[tuple]:
+        self._file.flush()
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def run(
     paths: Sequence[str],
     outdir: Path,
     config: RunConfig = RunConfig(),
-    progress: Callable[[Iterable[Input]], Iterable[Input]] | None = None,
+    progress: Callable[[int], Progress] | None = None,
+    engine: Any = None,
 ) -> RunSummary:
     """Clean every input under `paths` into `outdir`; returns the run's figures.
 
-    `progress` wraps the input iterator (a progress bar); identity by default.
+    Streaming: pages are cleaned by `engine` (default: a `LocalEngine` with
+    `config.jobs` processes and `config.timeout`) as the inputs are listed,
+    and spooled to disk in input order; the site profile is learnt on the way;
+    then the spool is read twice, to deduplicate and to write. The output is
+    the same whatever the engine or the number of workers.
+
+    `progress(total)` makes a progress reporter (a bar); none by default.
     Raises FileNotFoundError for a path that does not exist (a usage error).
     """
     start = time.perf_counter()
     inputs = list(iter_inputs(paths))
+    if engine is None:
+        engine = LocalEngine(config.jobs, config.timeout)
     summary = RunSummary()
-    docs: list[tuple[Input, Document]] = []
-    errors: list[dict] = []
-    for inp in progress(inputs) if progress else inputs:
-        summary.read += 1
-        try:
-            docs.append((inp, clean_input(inp, config)))
-        except Exception as exc:  # the document boundary: record, go on
-            errors.append({"source": inp.source, "error": error_message(exc)})
+    learner = site_profile.ProfileLearner(config.profile)
+    spool = _Spool()
+    reporter = progress(len(inputs)) if progress else None
+    try:
+        for inp, (kind, payload) in zip(inputs, engine.map(inputs, config), strict=True):
+            summary.read += 1
+            spool.append((kind, inp.relpath, payload))
+            if kind == "doc":
+                learner.add(payload)
+            if reporter is not None:
+                reporter.update(1)
+    finally:
+        if reporter is not None:
+            reporter.close()
+    try:
+        profile = learner.profile()
 
-    site_profile.strip_site_repeats([d for _, d in docs], config.profile)
-    with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
-                 keep=config.keep) as deduper:
-        verdicts = deduper.verdicts(
-            (d.id, d.text, {"length": len(d.text), "date": d.date, "source": d.source})
-            for _, d in docs
-        )
-    kept = [(inp, d) for inp, d in docs if verdicts[d.id].duplicate_of is None]
-    paths = assign_text_paths([inp.relpath for inp, _ in kept])
-    names = {doc.id: path for (_, doc), path in zip(kept, paths, strict=True)}
+        def documents() -> Iterator[tuple[str, Document]]:
+            for kind, relpath, payload in spool:
+                if kind == "doc":
+                    site_profile.apply_one(payload, profile, config.profile)
+                    yield relpath, payload
 
-    with RunWriter(outdir) as writer:
-        for _, doc in docs:
-            summary.chars_in += doc.chars_in
-            verdict = verdicts[doc.id]
-            dup = verdict.duplicate_of
-            record = document_record(doc, dup, verdict.similarity, verdict.cluster)
-            if dup is None:
-                summary.kept += 1
-                summary.chars_out += len(doc.text)
-                record["text_path"] = "text/" + names[doc.id]
-                writer.write_text(names[doc.id], doc.title, doc.text)
-            else:
-                summary.duplicates += 1
-            writer.add_document(record)
-        for err in errors:
-            writer.add_error(err)
-    summary.errors = len(errors)
+        with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
+                     keep=config.keep) as deduper:
+            verdicts = deduper.verdicts(
+                (d.id, d.text, {"length": len(d.text), "date": d.date, "source": d.source})
+                for _, d in documents()
+            )
+        kept = [rel for rel, d in documents() if verdicts[d.id].duplicate_of is None]
+        names = iter(assign_text_paths(kept))
+        del kept
+
+        with RunWriter(outdir) as writer:
+            for kind, _relpath, payload in spool:
+                if kind == "error":
+                    writer.add_error(payload)
+                    summary.errors += 1
+                    continue
+                doc = payload
+                site_profile.apply_one(doc, profile, config.profile)
+                summary.chars_in += doc.chars_in
+                verdict = verdicts[doc.id]
+                dup = verdict.duplicate_of
+                record = document_record(doc, dup, verdict.similarity, verdict.cluster)
+                if dup is None:
+                    name = next(names)
+                    summary.kept += 1
+                    summary.chars_out += len(doc.text)
+                    record["text_path"] = "text/" + name
+                    writer.write_text(name, doc.title, doc.text)
+                else:
+                    summary.duplicates += 1
+                writer.add_document(record)
+    finally:
+        spool.close()
     summary.seconds = time.perf_counter() - start
     return summary

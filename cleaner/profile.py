@@ -60,42 +60,69 @@ def site_key(doc: Document) -> str:
     return ""
 
 
+#: A site's template is learnt from its first this many pages (input order): a
+#: line on most of a site's pages is on most of any thousand of them, and the
+#: counts of a huge batch stay bounded.
+MAX_LEARN_PAGES = 1000
+
+
+class ProfileLearner:
+    """Learns site profiles one document at a time (a streaming `learn`)."""
+
+    def __init__(self, config: ProfileConfig = ProfileConfig()) -> None:
+        self.config = config
+        self._pages: Counter[str] = Counter()
+        self._counts: dict[str, Counter[str]] = {}
+
+    def add(self, doc: Document) -> None:
+        site = site_key(doc)
+        if self._pages[site] >= MAX_LEARN_PAGES:
+            return
+        self._pages[site] += 1
+        keys = {_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"}
+        self._counts.setdefault(site, Counter()).update(keys)
+
+    def profile(self) -> dict[str, set[str]]:
+        """For each site with enough pages, the set of its repeated line keys."""
+        out: dict[str, set[str]] = {}
+        for site, pages in self._pages.items():
+            if pages < self.config.min_pages:
+                continue
+            need = max(self.config.min_pages, math.ceil(self.config.min_share * pages))
+            repeated = {line for line, n in self._counts[site].items() if n >= need and line}
+            if repeated:
+                out[site] = repeated
+        return out
+
+
 def learn(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> dict[str, set[str]]:
     """For each site with enough pages, the set of its repeated line keys."""
-    groups: dict[str, list[Document]] = {}
+    learner = ProfileLearner(config)
     for doc in docs:
-        groups.setdefault(site_key(doc), []).append(doc)
-    profile: dict[str, set[str]] = {}
-    for site, members in groups.items():
-        if len(members) < config.min_pages:
-            continue
-        counts: Counter[str] = Counter()
-        for doc in members:
-            counts.update({_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"})
-        need = max(config.min_pages, math.ceil(config.min_share * len(members)))
-        repeated = {line for line, n in counts.items() if n >= need and line}
-        if repeated:
-            profile[site] = repeated
-    return profile
+        learner.add(doc)
+    return learner.profile()
+
+
+def apply_one(doc: Document, profile: dict[str, set[str]],
+              config: ProfileConfig = ProfileConfig()) -> int:
+    """Remove a page's repeated lines (unless that guts it); returns blocks removed."""
+    repeated = profile.get(site_key(doc))
+    if not repeated:
+        return 0
+    body = [b for b in doc.blocks if b.kept and b.kind != "title"]
+    hits = [b for b in body if _key(b.text) in repeated]
+    total = sum(len(b.text) for b in body)
+    if not hits or sum(len(b.text) for b in hits) > config.max_removed_share * total:
+        return 0
+    for block in hits:
+        block.remove("site-repeat")
+    return len(hits)
 
 
 def apply(docs: Sequence[Document], profile: dict[str, set[str]],
           config: ProfileConfig = ProfileConfig()) -> int:
     """Remove repeated lines from each page (unless that guts it); returns blocks removed."""
-    removed = 0
-    for doc in docs:
-        repeated = profile.get(site_key(doc))
-        if not repeated:
-            continue
-        body = [b for b in doc.blocks if b.kept and b.kind != "title"]
-        hits = [b for b in body if _key(b.text) in repeated]
-        total = sum(len(b.text) for b in body)
-        if not hits or sum(len(b.text) for b in hits) > config.max_removed_share * total:
-            continue
-        for block in hits:
-            block.remove("site-repeat")
-        removed += len(hits)
-    return removed
+    return sum(apply_one(doc, profile, config) for doc in docs)
 
 
 def strip_site_repeats(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> int:

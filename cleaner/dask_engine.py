@@ -1,0 +1,82 @@
+"""The Dask engine: pages cleaned on a Dask cluster instead of local processes.
+
+`DaskEngine` has the same `map` as `engines.LocalEngine`: outcomes come back in
+input order, so a run's output is byte for byte the same as with the local
+engine. Pages are sent in batches, a bounded window of them in flight, so the
+client's memory stays flat however many pages the run has.
+
+Without a scheduler address it starts a `LocalCluster` (one process per
+worker, one thread each). With one (`tcp://host:8786`), workers started with
+`dask worker tcp://host:8786` clean the pages; they must see the input files
+at the same paths (a shared file system) and have cleaner installed.
+
+What runs where: cleaning (decode, extraction, line rules) runs on the
+workers; the site profile, dedup and writing run in the client process, on
+the results as they stream in (they need the whole batch, and their cost is
+small next to extraction: see README).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cleaner.engines import BATCH, DEFAULT_TIMEOUT, Outcome, Task, _batches, default_jobs
+
+#: Batches in flight per worker.
+IN_FLIGHT_BATCHES = 4
+
+
+class DaskEngine:
+    """Clean pages on a Dask cluster (a LocalCluster when no address is given)."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, batch: int = BATCH) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise RuntimeError("the dask engine needs dask[distributed] installed") from exc
+        self.timeout = timeout
+        self.batch = batch
+        self._cluster = None
+        if scheduler:
+            self.client = Client(scheduler)
+        else:
+            self._cluster = LocalCluster(
+                n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=40,
+            )
+            self.client = Client(self._cluster)
+
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map(self, inputs: Iterable[Input], config: Any) -> Iterator[Outcome]:
+        task = Task(config, self.timeout)
+        pending: deque = deque()
+        limit = self.workers() * IN_FLIGHT_BATCHES
+        for batch in _batches(inputs, self.batch):
+            pending.append(self.client.submit(task.many, batch, pure=False))
+            while len(pending) >= limit:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self) -> DaskEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+from cleaner.sources import Input  # noqa: E402  (for the annotation above)
+
+__all__ = ["DaskEngine"]

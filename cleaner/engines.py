@@ -1,0 +1,162 @@
+"""Where the per-page work runs: in this process, or in a pool of processes.
+
+An engine turns a stream of inputs into a stream of outcomes, in input order:
+("doc", Document) for a cleaned page, ("error", record) for one that could
+not be cleaned. Inputs are consumed lazily and at most `jobs x IN_FLIGHT`
+pages are in flight, so memory stays bounded whatever the size of the batch;
+the order of outcomes never depends on the number of workers, so neither does
+the output.
+
+Each page gets a time limit (`timeout` seconds, a SIGALRM timer in the process
+that cleans it): a page that makes the extractor hang or explode becomes an
+error record ("timed out after 30 s") and the run goes on. The timer fires
+between Python operations, so a stall inside one C call ends when that call
+returns.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from cleaner.document import Document
+from cleaner.sources import Input
+
+#: Default per-page time limit, seconds.
+DEFAULT_TIMEOUT = 30.0
+#: Pages in flight per worker: enough to keep every worker busy while results
+#: are written in order, few enough to bound memory.
+IN_FLIGHT = 8
+#: Pages sent to a worker at once (amortises the inter-process round trip).
+BATCH = 4
+
+Outcome = tuple[str, Any]  # ("doc", Document) or ("error", {"source", "error"})
+
+
+class PageTimeout(Exception):
+    """A page took longer than the per-page time limit."""
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise PageTimeout
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise PageTimeout in this thread after `seconds`.
+
+    In a main thread, a SIGALRM timer. Elsewhere (a Dask worker runs tasks in
+    threads, where signals cannot be used), a timer thread raises the
+    exception asynchronously in this one (`PyThreadState_SetAsyncExc`).
+    """
+    if seconds <= 0:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    target = ctypes.c_ulong(threading.get_ident())
+    done = threading.Event()
+
+    def expire() -> None:
+        if not done.is_set():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(PageTimeout))
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        timer.cancel()
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """What a worker needs to clean pages: the run's settings."""
+
+    config: Any  # pipeline.RunConfig (kept untyped here to avoid an import cycle)
+    timeout: float
+
+    def one(self, inp: Input) -> Outcome:
+        from cleaner.pipeline import clean_input, error_message
+
+        try:
+            with _time_limit(self.timeout):
+                return "doc", clean_input(inp, self.config)
+        except PageTimeout:
+            return "error", {"source": inp.source,
+                             "error": f"timed out after {self.timeout:g} s"}
+        except Exception as exc:  # the document boundary: record, go on
+            return "error", {"source": inp.source, "error": error_message(exc)}
+
+    def many(self, inputs: list[Input]) -> list[Outcome]:
+        return [self.one(inp) for inp in inputs]
+
+
+class LocalEngine:
+    """Cleans pages in this process (jobs=1) or in a pool of `jobs` processes."""
+
+    name = "local"
+
+    def __init__(self, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.jobs = default_jobs() if jobs is None else jobs
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be at least 1, got {self.jobs}")
+        self.timeout = timeout
+
+    def map(self, inputs: Iterable[Input], config: Any) -> Iterator[Outcome]:
+        task = Task(config, self.timeout)
+        if self.jobs == 1:
+            for inp in inputs:
+                yield task.one(inp)
+            return
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
+            pending: deque[Future[list[Outcome]]] = deque()
+            limit = self.jobs * IN_FLIGHT // BATCH + 1
+            for batch in _batches(inputs, BATCH):
+                pending.append(pool.submit(task.many, batch))
+                while len(pending) >= limit:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+
+
+def _batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
+    batch: list[Input] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+__all__ = ["DEFAULT_TIMEOUT", "LocalEngine", "Outcome", "PageTimeout", "Task", "default_jobs",
+           "Document"]

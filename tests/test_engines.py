@@ -1,0 +1,126 @@
+"""Engines: the output never depends on where or on how many workers pages are cleaned."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from cleaner.cli import main
+from cleaner.engines import LocalEngine, PageTimeout, _time_limit
+from cleaner.pipeline import RunConfig, run
+
+BATCH = FIXTURES / "batch"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder, by relative path, as bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def clean_batch(tmp_path: Path, name: str, *options: str) -> dict[str, bytes]:
+    out = tmp_path / name
+    result = CliRunner().invoke(main, ["clean", str(BATCH), "-o", str(out), "-q", *options])
+    assert result.exit_code == 0, result.output
+    return tree(out)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return clean_batch(tmp_path_factory.mktemp("ref"), "out", "--jobs", "1")
+
+
+def test_the_fixture_batch_has_duplicates_and_a_bad_file(reference: dict[str, bytes]) -> None:
+    records = [json.loads(x) for x in reference["documents.jsonl"].decode().splitlines()]
+    errors = [json.loads(x) for x in reference["errors.jsonl"].decode().splitlines()]
+    assert sum(r["duplicate_of"] is not None for r in records) >= 2
+    assert [e["source"].endswith("truncated.html.gz") for e in errors] == [True]
+
+
+def test_two_local_workers_give_byte_identical_output(tmp_path, reference) -> None:
+    assert clean_batch(tmp_path, "two", "--jobs", "2") == reference
+
+
+def test_dask_engine_gives_byte_identical_output(tmp_path, reference) -> None:
+    assert clean_batch(tmp_path, "dask", "--engine", "dask", "--jobs", "2") == reference
+
+
+def test_scheduler_needs_the_dask_engine(tmp_path) -> None:
+    result = CliRunner().invoke(main, ["clean", str(BATCH), "-o", str(tmp_path / "o"),
+                                       "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2 and "--engine dask" in result.output
+
+
+# --- the per-page time limit ---------------------------------------------------------------
+
+LOOP_MARK = "THIS PAGE MAKES THE EXTRACTOR LOOP"
+
+
+@pytest.fixture
+def looping_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture batch plus a page whose extraction never ends (a patched extractor)."""
+    from cleaner.extract import text as text_classifier
+
+    folder = tmp_path / "in"
+    shutil.copytree(BATCH, folder)
+    (folder / "loops.txt").write_text(f"Home\n{LOOP_MARK}\n" + "A sentence of prose. " * 30,
+                                      encoding="utf-8")
+    original = text_classifier.classify
+
+    def classify(text: str):
+        while LOOP_MARK in text:  # hangs, as a pathological page would
+            pass
+        return original(text)
+
+    monkeypatch.setattr(text_classifier, "classify", classify)
+    return folder
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_page_that_hangs_is_recorded_as_timed_out(looping_batch: Path, tmp_path, jobs) -> None:
+    out = tmp_path / f"out{jobs}"
+    summary = run([str(looping_batch)], out, RunConfig(jobs=jobs, timeout=1.0))
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    by_source = {Path(e["source"]).name: e["error"] for e in errors}
+    assert by_source["loops.txt"] == "timed out after 1 s"
+    assert "truncated.html.gz" in by_source
+    assert summary.read == 10 and summary.errors == 2
+    kept = {Path(r["source"]).name for r in map(json.loads,
+            (out / "documents.jsonl").read_text().splitlines())}
+    assert "german_article.txt" in kept and "loops.txt" not in kept
+
+
+def test_time_limit_works_outside_the_main_thread() -> None:
+    """Dask runs tasks in worker threads, where signals cannot be used."""
+    import threading
+
+    caught = []
+
+    def work() -> None:
+        try:
+            with _time_limit(0.5):
+                while True:
+                    pass
+        except PageTimeout:
+            caught.append(True)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(10)
+    assert caught == [True]
+
+
+def test_time_limit_leaves_a_quick_page_alone() -> None:
+    with _time_limit(5.0):
+        total = sum(range(1000))
+    assert total == 499500
+
+
+def test_engine_rejects_zero_jobs() -> None:
+    with pytest.raises(ValueError, match="jobs"):
+        LocalEngine(jobs=0)
