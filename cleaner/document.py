@@ -55,6 +55,11 @@ class Block:
         self.kept = True
         self.reason = None
 
+    def __reduce__(self) -> tuple:
+        # four plain values: pickles (for the run's spool and worker results)
+        # several times faster than a slots dataclass's default state
+        return Block, (self.text, self.kind, self.kept, self.reason)
+
 
 @dataclass(slots=True)
 class Document:

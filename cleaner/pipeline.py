@@ -232,7 +232,8 @@ def run(
         engine = LocalEngine(config.jobs, config.timeout)
     summary = RunSummary()
     learner = site_profile.ProfileLearner(config.profile)
-    spool = _Spool()
+    spool = _Spool()  # every outcome, whole, for writing
+    bodies = _Spool()  # what dedup needs of each page, much smaller
     reporter = progress(len(inputs)) if progress else None
     try:
         for inp, (kind, payload) in zip(inputs, engine.map(inputs, config), strict=True):
@@ -240,6 +241,9 @@ def run(
             spool.append((kind, inp.relpath, payload))
             if kind == "doc":
                 learner.add(payload)
+                texts = [b.text for b in payload.blocks if b.kept and b.kind != "title"]
+                bodies.append((payload.id, inp.relpath, site_profile.site_key(payload),
+                               payload.date, payload.source, texts))
             if reporter is not None:
                 reporter.update(1)
     finally:
@@ -248,19 +252,18 @@ def run(
     try:
         profile = learner.profile()
 
-        def documents() -> Iterator[tuple[str, Document]]:
-            for kind, relpath, payload in spool:
-                if kind == "doc":
-                    site_profile.apply_one(payload, profile, config.profile)
-                    yield relpath, payload
+        def documents() -> Iterator[tuple[str, str, str, dict]]:
+            """(relpath, id, clean text, extra) of each page, the profile applied."""
+            for doc_id, relpath, site, date, source, texts in bodies:
+                drop = set(site_profile.repeats_to_remove(site, texts, profile, config.profile))
+                text = "\n\n".join(t for i, t in enumerate(texts) if i not in drop)
+                yield relpath, doc_id, text, {"length": len(text), "date": date,
+                                              "source": source}
 
         with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
                      keep=config.keep) as deduper:
-            verdicts = deduper.verdicts(
-                (d.id, d.text, {"length": len(d.text), "date": d.date, "source": d.source})
-                for _, d in documents()
-            )
-        kept = [rel for rel, d in documents() if verdicts[d.id].duplicate_of is None]
+            verdicts = deduper.verdicts(item[1:] for item in documents())
+        kept = [rel for rel, doc_id, _, _ in documents() if verdicts[doc_id].duplicate_of is None]
         names = iter(assign_text_paths(kept))
         del kept
 
@@ -287,5 +290,6 @@ def run(
                 writer.add_document(record)
     finally:
         spool.close()
+        bodies.close()
     summary.seconds = time.perf_counter() - start
     return summary

@@ -46,7 +46,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def _key(text: str) -> str:
-    return _SPACES.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()
 
 
 def site_key(doc: Document) -> str:
@@ -103,19 +103,30 @@ def learn(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> 
     return learner.profile()
 
 
+def repeats_to_remove(site: str, texts: Sequence[str], profile: dict[str, set[str]],
+                      config: ProfileConfig = ProfileConfig()) -> list[int]:
+    """Which of a page's kept body texts are its site's repeats, to be removed.
+
+    None when removing them would take more than `max_removed_share` of the
+    page (then the pages are copies of one story, not a template).
+    """
+    repeated = profile.get(site)
+    if not repeated:
+        return []
+    hits = [i for i, text in enumerate(texts) if _key(text) in repeated]
+    total = sum(len(t) for t in texts)
+    if not hits or sum(len(texts[i]) for i in hits) > config.max_removed_share * total:
+        return []
+    return hits
+
+
 def apply_one(doc: Document, profile: dict[str, set[str]],
               config: ProfileConfig = ProfileConfig()) -> int:
     """Remove a page's repeated lines (unless that guts it); returns blocks removed."""
-    repeated = profile.get(site_key(doc))
-    if not repeated:
-        return 0
     body = [b for b in doc.blocks if b.kept and b.kind != "title"]
-    hits = [b for b in body if _key(b.text) in repeated]
-    total = sum(len(b.text) for b in body)
-    if not hits or sum(len(b.text) for b in hits) > config.max_removed_share * total:
-        return 0
-    for block in hits:
-        block.remove("site-repeat")
+    hits = repeats_to_remove(site_key(doc), [b.text for b in body], profile, config)
+    for i in hits:
+        body[i].remove("site-repeat")
     return len(hits)
 
 

@@ -27,8 +27,10 @@ import bisect
 import re
 from dataclasses import dataclass
 
+import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from cleaner.dates import find_date, is_dateline
 from cleaner.document import Block
@@ -84,7 +86,44 @@ class HtmlResult:
 
 
 def _squash(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
+
+
+# trafilatura's parser settings, with lxml's C-level class lookup instead of
+# lxml.html's Python one (which picks FormElement, InputElement...; neither
+# trafilatura nor we need those): building element proxies is a large share of
+# the time of every pass over a page.
+_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                               remove_comments=True, remove_pis=True)
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction))
+
+
+def load_html(html: str) -> lxml.html.HtmlElement | None:
+    """Parse a page as trafilatura's `load_html` does (same repairs and checks)."""
+    beginning = html[:50].lower()
+    dubious = is_dubious_html(beginning)
+    html = repair_faulty_html(html, beginning)
+    tree = None
+    try:
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+    except ValueError:  # a str with an encoding declaration: parse the bytes
+        tree = _parse_bytes(html)
+    except Exception:  # noqa: BLE001 - anything lxml raises means "not parsed"
+        tree = None
+    if tree is None or len(tree) < 1:
+        tree = tree if tree is not None and len(tree) else _parse_bytes(html)
+    if tree is not None and dubious and len(tree) < 2:
+        return None
+    return tree
+
+
+def _parse_bytes(html: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _fold(text: str) -> str:
@@ -309,7 +348,7 @@ def _page_date(meta: PageMeta, blocks: list[Block]) -> str | None:
 
 def extract(html: str, url: str | None = None) -> HtmlResult:
     """Main content and metadata of an HTML page, every visible line accounted for."""
-    tree = trafilatura.load_html(html)
+    tree = load_html(html)
     if tree is None:
         raise ExtractError("the HTML could not be parsed")
     lines = walk(tree)  # before trafilatura, which prunes the tree it is given
