@@ -135,6 +135,9 @@ class LocalEngine:
             for inp in inputs:
                 yield task.one(inp)
             return
+        from cleaner.language import preload
+
+        preload()  # loaded once here, shared by the forked workers
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
             pending: deque[Future[list[Outcome]]] = deque()

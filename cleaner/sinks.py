@@ -36,16 +36,23 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Replace ``path`` with ``data`` (UTF-8 for str) so readers never see a partial file."""
+def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` (UTF-8 for str) so readers never see a partial file.
+
+    `durable` also forces the bytes to disk before the rename (fsync), so a
+    power cut cannot leave the new name on an empty file; the per-page text
+    files skip it (one fsync per page costs more than cleaning some pages) and
+    the run's lists, written last, keep it.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
@@ -172,7 +179,7 @@ class RunWriter:
         """Write text/<relpath>: the title, a blank line, then the body."""
         content = f"{title}\n\n{body}\n" if title else f"{body}\n"
         target = self.text_path(relpath)
-        atomic_write(target, content)
+        atomic_write(target, content, durable=False)
         return target
 
     def add_document(self, record: dict[str, Any]) -> None:

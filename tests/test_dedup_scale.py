@@ -384,3 +384,11 @@ def test_many_exact_copies_cost_one_check_each() -> None:
     out = batch.results()
     assert {v.cluster for v in out.values()} == {"copy0"}
     assert len(checks) < 300
+
+
+def test_permutations_are_datasketchs_own() -> None:
+    from cleaner.dedup.signatures import permutations
+
+    for num_perm, seed in ((128, 1), (64, 7)):
+        assert np.array_equal(permutations(num_perm, seed),
+                              MinHash(num_perm=num_perm, seed=seed).permutations)

@@ -28,7 +28,6 @@ from functools import lru_cache
 
 import numpy as np
 import xxhash
-from datasketch import LeanMinHash, MinHash
 
 from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE, is_unspaced, normalise
 
@@ -50,8 +49,17 @@ _MAX32 = np.uint32(0xFFFFFFFF)
 
 @lru_cache(maxsize=16)
 def permutations(num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """datasketch's (a, b) permutation parameters, shape (2, num_perm), uint32."""
-    return MinHash(num_perm=num_perm, seed=seed).permutations
+    """datasketch's (a, b) permutation parameters, shape (2, num_perm), uint32.
+
+    Drawn exactly as datasketch's MinHash draws them for its "affine32" scheme
+    (a test checks they are equal), so importing datasketch, which costs a
+    third of a second of start-up (it imports scipy), is left to those who
+    use `lean_minhash`.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -193,8 +201,10 @@ def minhash_batch(
     return out
 
 
-def lean_minhash(values: np.ndarray, seed: int = DEFAULT_SEED) -> LeanMinHash:
+def lean_minhash(values: np.ndarray, seed: int = DEFAULT_SEED):  # -> datasketch.LeanMinHash
     """A datasketch `LeanMinHash` holding these signature values."""
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=seed, hashvalues=values, scheme="affine32")
 
 

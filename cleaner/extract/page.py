@@ -46,6 +46,17 @@ REGION_WORDS = (
 #: Words that contain a region word but name something else.
 _NOT_REGIONS = re.compile(r"commentary|shareholder|social-(affairs|issues|policy)")
 _REGION_RE = re.compile("|".join(w for w, _ in REGION_WORDS))
+
+# What `walk` needs to know of a tag, as bit flags in one lookup.
+_HIDDEN, _BREAK, _REGION, _LINK = 1, 2, 4, 8
+_TAG_FLAGS: dict[str, int] = {}
+for _tag in INVISIBLE:
+    _TAG_FLAGS[_tag] = _HIDDEN
+for _tag in BREAKING:
+    _TAG_FLAGS[_tag] = _TAG_FLAGS.get(_tag, 0) | _BREAK
+for _tag in REGION_TAGS:
+    _TAG_FLAGS[_tag] = _TAG_FLAGS.get(_tag, 0) | _REGION
+_TAG_FLAGS["a"] = _LINK
 _REGION_OF = dict(REGION_WORDS)
 _SPACES = re.compile(r"\s+")
 
@@ -99,32 +110,35 @@ def walk(tree: etree._Element) -> list[PageLine]:
         parts.clear()
 
     # A skipped subtree still gets its "end" event, which adds the element's tail.
+    # One dict lookup per tag answers every question about it (see _TAG_FLAGS);
+    # the HTML parser has already lower-cased tag names.
+    flags_of = _TAG_FLAGS.get
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
-        tag = tag.lower() if isinstance(tag, str) else ""
+        flags = flags_of(tag, 0) if isinstance(tag, str) else _HIDDEN
         if event == "start":
-            if tag in INVISIBLE or not tag:
+            if flags & _HIDDEN:
                 walker.skip_subtree()
                 regions.append(regions[-1])
                 continue
-            if tag in BREAKING and parts:
+            if flags & _BREAK and parts:
                 flush()
                 link_chars = 0
-            if tag in REGION_TAGS:
+            if flags & _REGION:
                 regions.append(REGION_TAGS[tag])
             elif el.get("class") is None and el.get("id") is None:
                 regions.append(regions[-1])
             else:
                 regions.append(_region(el, tag) or regions[-1])
-            if tag == "a":
+            if flags & _LINK:
                 links += 1
             text = el.text
         else:
-            if tag == "a":
+            if flags & _LINK:
                 links -= 1
             regions.pop()
-            if tag in BREAKING and parts:
+            if flags & _BREAK and parts:
                 flush()
                 link_chars = 0
             text = el.tail if el is not root else None

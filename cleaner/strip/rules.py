@@ -53,7 +53,11 @@ _PRIORITY = (
 
 def normalise(line: str) -> str:
     """Fold a line to the form the phrase lists are written in."""
-    text = unicodedata.normalize("NFKC", line).casefold()
+    return _finish_normalise(unicodedata.normalize("NFKC", line).casefold())
+
+
+def _finish_normalise(text: str) -> str:
+    """`normalise` after NFKC and casefold (which `chrome_reason` shares)."""
     text = text.replace("’", "'").replace("‘", "'")
     text = _LEAD.sub("", text)
     text = _TRAIL.sub("", text)
@@ -160,7 +164,8 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
 
     `words` is the line's word count when the caller has it already.
     """
-    norm = normalise(line)
+    base = unicodedata.normalize("NFKC", line).casefold()
+    norm = _finish_normalise(base)
     if not norm:
         return None
     reason = _EXACT.get(norm)
@@ -172,8 +177,7 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
     if len(tokens) > 1 and all(t.strip("|/·•,") in _SHARE_WORDS or not t.strip("|/·•,")
                                for t in tokens):
         return "share-widget"
-    folded = _SPACES.sub(" ", unicodedata.normalize("NFKC", line).casefold()).strip()
-    folded = _LEAD.sub("", folded).replace("’", "'")
+    folded = _LEAD.sub("", " ".join(base.split())).replace("’", "'")
     if words <= MAX_LABEL_WORDS and _ANY_PREFIX.match(folded):
         for prefix, reason in _PREFIX:
             if _prefix_match(folded, prefix, reason, words):
