@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -63,7 +64,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
     """Raise PageTimeout in this thread after `seconds`.
 
     In a main thread, a SIGALRM timer. Elsewhere (a Dask worker runs tasks in
-    threads, where signals cannot be used), a timer thread raises the
+    threads, where signals cannot be used), a watchdog thread raises the
     exception asynchronously in this one (`PyThreadState_SetAsyncExc`).
     """
     if seconds <= 0:
@@ -78,21 +79,58 @@ def _time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
         return
-    target = ctypes.c_ulong(threading.get_ident())
-    done = threading.Event()
-
-    def expire() -> None:
-        if not done.is_set():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(PageTimeout))
-
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
+    token = _WATCHDOG.arm(threading.get_ident(), seconds)
     try:
         yield
     finally:
-        done.set()
-        timer.cancel()
+        _WATCHDOG.disarm(token)
+
+
+class _Watchdog:
+    """One thread per process that raises PageTimeout in threads past their deadline.
+
+    Cheaper than a timer thread per page (starting a thread costs about as much
+    as cleaning a small page).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._deadlines: dict[int, tuple[int, float]] = {}  # token -> (thread, deadline)
+        self._next = 0
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def arm(self, thread_id: int, seconds: float) -> int:
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid():  # a new (forked) process
+                self._deadlines.clear()
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="cleaner-timeout")
+                self._thread.start()
+            self._next += 1
+            self._deadlines[self._next] = (thread_id, time.monotonic() + seconds)
+            self._lock.notify()
+            return self._next
+
+    def disarm(self, token: int) -> None:
+        with self._lock:
+            self._deadlines.pop(token, None)
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                for token, (thread_id, deadline) in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[token]
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(thread_id), ctypes.py_object(PageTimeout))
+                wait = min((d for _, d in self._deadlines.values()), default=now + 60) - now
+                self._lock.wait(max(wait, 0.01))
+
+
+_WATCHDOG = _Watchdog()
 
 
 @dataclass(frozen=True, slots=True)
