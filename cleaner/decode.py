@@ -178,9 +178,12 @@ def decode(raw: bytes, *, declared: str | None = None) -> tuple[str, str]:
     if head and len(_CONTROL_CHARS.findall(head)) > MAX_CONTROL_SHARE * len(head):
         raise DecodeError("binary content, not a text or HTML page")
 
-    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:  # each replace copies the page: only when needed
+        text = text.replace("\x00", "")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.removeprefix("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():
         raise DecodeError("file has no text")
     return text, encoding
 
