@@ -3,7 +3,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint eval bench-dedup install clean-out
+.PHONY: run test lint eval bench-dedup bench-scale install clean-out
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ eval: $(STAMP)
 # Dedup speed, memory and quality on a generated 100,000-doc corpus; figures in out/bench-dedup.json.
 bench-dedup: $(STAMP)
 	$(BIN)/python -m cleaner.benchmarks.dedup
+
+# Engines at scale: trafilatura alone vs cleaner --jobs 1/2 and --engine dask on 2,000 pages
+# built from the benchmark (read in place), and peak memory at 20,000; out/bench-scale.json.
+bench-scale: $(STAMP)
+	$(BIN)/python -m cleaner.benchmarks.scale
 
 clean-out:
 	rm -rf out/
