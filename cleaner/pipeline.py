@@ -240,10 +240,11 @@ def run(
             summary.read += 1
             spool.append((kind, inp.relpath, payload))
             if kind == "doc":
-                learner.add(payload)
                 texts = [b.text for b in payload.blocks if b.kept and b.kind != "title"]
+                keys = [site_profile.line_key(t) for t in texts]
+                learner.add(payload, keys)
                 bodies.append((payload.id, inp.relpath, site_profile.site_key(payload),
-                               payload.date, payload.source, texts))
+                               payload.date, payload.source, texts, keys))
             if reporter is not None:
                 reporter.update(1)
     finally:
@@ -252,18 +253,24 @@ def run(
     try:
         profile = learner.profile()
 
+        dropped: dict[str, list[int]] = {}  # pages that lose site repeats: which blocks
+
         def documents() -> Iterator[tuple[str, str, str, dict]]:
             """(relpath, id, clean text, extra) of each page, the profile applied."""
-            for doc_id, relpath, site, date, source, texts in bodies:
-                drop = set(site_profile.repeats_to_remove(site, texts, profile, config.profile))
-                text = "\n\n".join(t for i, t in enumerate(texts) if i not in drop)
+            for doc_id, relpath, site, date, source, texts, keys in bodies:
+                drop = site_profile.repeats_to_remove(site, texts, profile, config.profile, keys)
+                if drop:
+                    dropped[doc_id] = drop
+                    gone = set(drop)
+                    texts = [t for i, t in enumerate(texts) if i not in gone]
+                text = "\n\n".join(texts)
                 yield relpath, doc_id, text, {"length": len(text), "date": date,
                                               "source": source}
 
         with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
                      keep=config.keep) as deduper:
             verdicts = deduper.verdicts(item[1:] for item in documents())
-        kept = [rel for rel, doc_id, _, _ in documents() if verdicts[doc_id].duplicate_of is None]
+        kept = [item[1] for item in bodies if verdicts[item[0]].duplicate_of is None]
         names = iter(assign_text_paths(kept))
         del kept
 
@@ -274,7 +281,9 @@ def run(
                     summary.errors += 1
                     continue
                 doc = payload
-                site_profile.apply_one(doc, profile, config.profile)
+                body = [b for b in doc.blocks if b.kept and b.kind != "title"]
+                for i in dropped.get(doc.id, ()):  # as decided for dedup, not again
+                    body[i].remove("site-repeat")
                 summary.chars_in += doc.chars_in
                 verdict = verdicts[doc.id]
                 dup = verdict.duplicate_of

@@ -49,6 +49,10 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+#: How a line is compared across a site's pages (spacing and case folded).
+line_key = _key
+
+
 def site_key(doc: Document) -> str:
     """The site a document belongs to: URL host, else its folder."""
     if doc.url:
@@ -74,13 +78,15 @@ class ProfileLearner:
         self._pages: Counter[str] = Counter()
         self._counts: dict[str, Counter[str]] = {}
 
-    def add(self, doc: Document) -> None:
+    def add(self, doc: Document, keys: Sequence[str] | None = None) -> None:
+        """Count a page's kept body lines (`keys`: their `line_key`s, if known)."""
         site = site_key(doc)
         if self._pages[site] >= MAX_LEARN_PAGES:
             return
         self._pages[site] += 1
-        keys = {_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"}
-        self._counts.setdefault(site, Counter()).update(keys)
+        if keys is None:
+            keys = [_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"]
+        self._counts.setdefault(site, Counter()).update(set(keys))
 
     def profile(self) -> dict[str, set[str]]:
         """For each site with enough pages, the set of its repeated line keys."""
@@ -104,7 +110,8 @@ def learn(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> 
 
 
 def repeats_to_remove(site: str, texts: Sequence[str], profile: dict[str, set[str]],
-                      config: ProfileConfig = ProfileConfig()) -> list[int]:
+                      config: ProfileConfig = ProfileConfig(),
+                      keys: Sequence[str] | None = None) -> list[int]:
     """Which of a page's kept body texts are its site's repeats, to be removed.
 
     None when removing them would take more than `max_removed_share` of the
@@ -113,7 +120,9 @@ def repeats_to_remove(site: str, texts: Sequence[str], profile: dict[str, set[st
     repeated = profile.get(site)
     if not repeated:
         return []
-    hits = [i for i, text in enumerate(texts) if _key(text) in repeated]
+    if keys is None:
+        keys = [_key(text) for text in texts]
+    hits = [i for i, key in enumerate(keys) if key in repeated]
     total = sum(len(t) for t in texts)
     if not hits or sum(len(texts[i]) for i in hits) > config.max_removed_share * total:
         return []
