@@ -99,7 +99,6 @@ def walk(tree: etree._Element) -> list[PageLine]:
     parts: list[str] = []
     link_chars = 0
     line_region: str | None = None
-    regions: list[str | None] = [None]
     links = 0
 
     def flush() -> None:
@@ -113,6 +112,9 @@ def walk(tree: etree._Element) -> list[PageLine]:
     # One dict lookup per tag answers every question about it (see _TAG_FLAGS);
     # the HTML parser has already lower-cased tag names.
     flags_of = _TAG_FLAGS.get
+    # Only elements that open a region go on this stack (most do not); the
+    # proxy held here is the one lxml hands back at the element's end event.
+    opened: list[tuple[etree._Element, str]] = [(root, None)]
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
@@ -120,24 +122,24 @@ def walk(tree: etree._Element) -> list[PageLine]:
         if event == "start":
             if flags & _HIDDEN:
                 walker.skip_subtree()
-                regions.append(regions[-1])
                 continue
             if flags & _BREAK and parts:
                 flush()
                 link_chars = 0
             if flags & _REGION:
-                regions.append(REGION_TAGS[tag])
-            elif el.get("class") is None and el.get("id") is None:
-                regions.append(regions[-1])
-            else:
-                regions.append(_region(el, tag) or regions[-1])
+                opened.append((el, REGION_TAGS[tag]))
+            elif el.get("class") is not None or el.get("id") is not None:
+                region = _region(el, tag)
+                if region is not None:
+                    opened.append((el, region))
             if flags & _LINK:
                 links += 1
             text = el.text
         else:
             if flags & _LINK:
                 links -= 1
-            regions.pop()
+            if opened[-1][0] is el:
+                opened.pop()
             if flags & _BREAK and parts:
                 flush()
                 link_chars = 0
@@ -146,7 +148,7 @@ def walk(tree: etree._Element) -> list[PageLine]:
             if not parts:
                 if text.isspace():
                     continue
-                line_region = regions[-1]
+                line_region = opened[-1][1]
             parts.append(text)
             if links:
                 link_chars += len("".join(text.split()))  # as `chars` counts: no spaces
