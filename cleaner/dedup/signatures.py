@@ -100,10 +100,11 @@ def _hash_token(token: str) -> int:
 
 def token_hashes(tokens: list[str]) -> np.ndarray:
     """xxh3-64 of each token (UTF-8), as uint64."""
-    get = _memo.get
-    return np.fromiter(
-        (get(t) or _hash_token(t) for t in tokens), dtype=_U64, count=len(tokens)
-    )
+    values = list(map(_memo.get, tokens))  # at C speed; new tokens come back None
+    if None in values:
+        values = [v if v is not None else _hash_token(t) for v, t in zip(values, tokens,
+                                                                          strict=True)]
+    return np.array(values, dtype=_U64)
 
 
 def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
