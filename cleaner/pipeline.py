@@ -8,6 +8,7 @@ Errors are caught at the document boundary and become error records.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import tempfile
 import time
@@ -20,7 +21,7 @@ from cleaner import profile as site_profile
 from cleaner.decode import DecodeError, decode, sniff_kind
 from cleaner.dedup import Deduper
 from cleaner.dedup.signatures import DEFAULT_NUM_PERM
-from cleaner.document import Document
+from cleaner.document import Block, Document
 from cleaner.engines import DEFAULT_TIMEOUT, LocalEngine
 from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier
@@ -173,6 +174,50 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
     }
 
 
+#: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
+_HEAD_KEYS = ("id", "source", "url", "kind", "title", "date", "text")
+_TAIL_KEYS = ("removed", "language", "encoding")
+
+
+def _record_parts(doc: Document) -> tuple[str, str]:
+    """A page's documents.jsonl line, serialised once, minus the dedup verdict.
+
+    `_record_line` joins the parts with the verdict into exactly the line
+    `json.dumps(document_record(...))` gives, without keeping the page's
+    objects around for the writing pass.
+    """
+    record = document_record(doc, None, None, None)
+    head = json.dumps({k: record[k] for k in _HEAD_KEYS}, ensure_ascii=False)
+    tail = json.dumps({k: record[k] for k in _TAIL_KEYS}, ensure_ascii=False)
+    return head[:-1], tail[1:-1]
+
+
+def _record_line(head: str, tail: str, duplicate_of: str | None, similarity: float | None,
+                 cluster: str, text_path: str | None) -> str:
+    verdict: dict[str, Any] = {
+        "duplicate_of": duplicate_of,
+        "similarity": None if similarity is None else round(similarity, 4),
+        "cluster": cluster,
+    }
+    middle = json.dumps(verdict, ensure_ascii=False)[1:-1]
+    end = json.dumps({"text_path": text_path}, ensure_ascii=False)[1:-1] if text_path else ""
+    return f"{head}, {middle}, {tail}" + (f", {end}" if end else "") + "}"
+
+
+def _pack(doc: Document) -> tuple:
+    """A page as plain values (pickles fast); `_unpack` makes it a Document again."""
+    blocks = doc.blocks
+    return (doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
+            [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
+            [b.reason for b in blocks])
+
+
+def _unpack(packed: tuple) -> Document:
+    doc_id, kind, source, url, title, date, chars_in, meta, texts, kinds, kept, reasons = packed
+    blocks = [Block(*fields) for fields in zip(texts, kinds, kept, reasons, strict=True)]
+    return Document(doc_id, kind, blocks, source, url, title, date, chars_in, meta)
+
+
 class Progress(Protocol):
     """What `run` reports progress to: one `update` per page, `close` at the end."""
 
@@ -238,7 +283,12 @@ def run(
     try:
         for inp, (kind, payload) in zip(inputs, engine.map(inputs, config), strict=True):
             summary.read += 1
-            spool.append((kind, inp.relpath, payload))
+            if kind == "doc":
+                head, tail = _record_parts(payload)
+                spool.append((kind, payload.id, payload.chars_in, payload.title, payload.text,
+                              head, tail, _pack(payload)))
+            else:
+                spool.append((kind, payload))
             if kind == "doc":
                 texts = [b.text for b in payload.blocks if b.kept and b.kind != "title"]
                 keys = [site_profile.line_key(t) for t in texts]
@@ -275,28 +325,33 @@ def run(
         del kept
 
         with RunWriter(outdir) as writer:
-            for kind, _relpath, payload in spool:
-                if kind == "error":
-                    writer.add_error(payload)
+            for entry in spool:
+                if entry[0] == "error":
+                    writer.add_error(entry[1])
                     summary.errors += 1
                     continue
-                doc = payload
-                body = [b for b in doc.blocks if b.kept and b.kind != "title"]
-                for i in dropped.get(doc.id, ()):  # as decided for dedup, not again
-                    body[i].remove("site-repeat")
-                summary.chars_in += doc.chars_in
-                verdict = verdicts[doc.id]
+                _, doc_id, chars_in, title, text, head, tail, packed = entry
+                summary.chars_in += chars_in
+                verdict = verdicts[doc_id]
                 dup = verdict.duplicate_of
-                record = document_record(doc, dup, verdict.similarity, verdict.cluster)
+                if doc_id in dropped:  # site repeats removed: the record changes, rebuild it
+                    doc = _unpack(packed)
+                    body = [b for b in doc.blocks if b.kept and b.kind != "title"]
+                    for i in dropped[doc_id]:  # as decided for dedup, not again
+                        body[i].remove("site-repeat")
+                    text = doc.text
+                    head, tail = _record_parts(doc)
+                name = None
                 if dup is None:
                     name = next(names)
                     summary.kept += 1
-                    summary.chars_out += len(doc.text)
-                    record["text_path"] = "text/" + name
-                    writer.write_text(name, doc.title, doc.text)
+                    summary.chars_out += len(text)
+                    writer.write_text(name, title, text)
                 else:
                     summary.duplicates += 1
-                writer.add_document(record)
+                writer.add_document_line(_record_line(
+                    head, tail, dup, verdict.similarity, verdict.cluster,
+                    "text/" + name if name is not None else None))
     finally:
         spool.close()
         bodies.close()

@@ -192,11 +192,18 @@ class RunWriter:
         self._append(ERRORS_FILE, record)
         self.errors_written += 1
 
+    def add_document_line(self, line: str) -> None:
+        """Append one documents.jsonl line already serialised (one JSON object)."""
+        self._append_line(DOCUMENTS_FILE, line)
+        self.documents_written += 1
+
     def _append(self, name: str, record: dict[str, Any]) -> None:
+        self._append_line(name, json.dumps(record, ensure_ascii=False))
+
+    def _append_line(self, name: str, line: str) -> None:
         if self._closed:
             raise ValueError("RunWriter is closed")
         handle, _ = self._lists[name]
-        line = json.dumps(record, ensure_ascii=False)
         for char, escape in _LINE_BREAKING.items():
             line = line.replace(char, escape)  # only occur inside strings
         handle.write(line + "\n")

@@ -124,3 +124,25 @@ def test_time_limit_leaves_a_quick_page_alone() -> None:
 def test_engine_rejects_zero_jobs() -> None:
     with pytest.raises(ValueError, match="jobs"):
         LocalEngine(jobs=0)
+
+
+def test_spooled_record_parts_give_the_same_line_as_the_record() -> None:
+    from cleaner.pipeline import (
+        _pack,
+        _record_line,
+        _record_parts,
+        _unpack,
+        clean,
+        document_record,
+    )
+
+    doc = clean((BATCH / "german_article.txt").read_bytes(), source="x/german_article.txt")
+    head, tail = _record_parts(doc)
+    for dup, sim, cluster, path in ((None, None, doc.id, "text/a.txt"),
+                                    ("other", 0.912345, "other", None)):
+        record = document_record(doc, dup, sim, cluster)
+        if path:
+            record["text_path"] = path
+        assert _record_line(head, tail, dup, sim, cluster, path) == json.dumps(
+            record, ensure_ascii=False)
+    assert _unpack(_pack(doc)) == doc
