@@ -1,8 +1,10 @@
 """Where the per-page work runs: in this process, or in a pool of processes.
 
 An engine turns a stream of inputs into a stream of outcomes, in input order:
-("doc", Document) for a cleaned page, ("error", record) for one that could
-not be cleaned. Inputs are consumed lazily and at most `jobs x IN_FLIGHT`
+("doc", Document, signed) for a cleaned page (`signed`: the shingle set and
+MinHash signature of its text, made where it was cleaned, so dedup's costly
+part runs on the workers too), ("error", record) for one that could not be
+cleaned. Inputs are consumed lazily and at most `jobs x IN_FLIGHT`
 pages are in flight, so memory stays bounded whatever the size of the batch;
 the order of outcomes never depends on the number of workers, so neither does
 the output.
@@ -29,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from cleaner.dedup.signatures import sign
 from cleaner.document import Document
 from cleaner.sources import Input
 
@@ -40,7 +43,8 @@ IN_FLIGHT = 8
 #: Pages sent to a worker at once (amortises the inter-process round trip).
 BATCH = 4
 
-Outcome = tuple[str, Any]  # ("doc", Document) or ("error", {"source", "error"})
+#: ("doc", Document, (shingle set, signature)) or ("error", {"source", "error"})
+Outcome = tuple
 
 
 class PageTimeout(Exception):
@@ -145,7 +149,9 @@ class Task:
 
         try:
             with _time_limit(self.timeout):
-                return "doc", clean_input(inp, self.config)
+                doc = clean_input(inp, self.config)
+                # signed here, in the worker, so the dedup stage only compares
+                return "doc", doc, sign(doc.text, self.config.num_perm)
         except PageTimeout:
             return "error", {"source": inp.source,
                              "error": f"timed out after {self.timeout:g} s"}

@@ -281,8 +281,9 @@ def run(
     bodies = _Spool()  # what dedup needs of each page, much smaller
     reporter = progress(len(inputs)) if progress else None
     try:
-        for inp, (kind, payload) in zip(inputs, engine.map(inputs, config), strict=True):
+        for inp, outcome in zip(inputs, engine.map(inputs, config), strict=True):
             summary.read += 1
+            kind, payload = outcome[0], outcome[1]
             if kind == "doc":
                 head, tail = _record_parts(payload)
                 spool.append((kind, payload.id, payload.chars_in, payload.title, payload.text,
@@ -294,7 +295,7 @@ def run(
                 keys = [site_profile.line_key(t) for t in texts]
                 learner.add(payload, keys)
                 bodies.append((payload.id, inp.relpath, site_profile.site_key(payload),
-                               payload.date, payload.source, texts, keys))
+                               payload.date, payload.source, texts, keys, outcome[2]))
             if reporter is not None:
                 reporter.update(1)
     finally:
@@ -307,15 +308,16 @@ def run(
 
         def documents() -> Iterator[tuple[str, str, str, dict]]:
             """(relpath, id, clean text, extra) of each page, the profile applied."""
-            for doc_id, relpath, site, date, source, texts, keys in bodies:
+            for doc_id, relpath, site, date, source, texts, keys, signed in bodies:
                 drop = site_profile.repeats_to_remove(site, texts, profile, config.profile, keys)
-                if drop:
+                if drop:  # the text changed since it was signed: sign it again
                     dropped[doc_id] = drop
                     gone = set(drop)
                     texts = [t for i, t in enumerate(texts) if i not in gone]
+                    signed = None
                 text = "\n\n".join(texts)
                 yield relpath, doc_id, text, {"length": len(text), "date": date,
-                                              "source": source}
+                                              "source": source, "signed": signed}
 
         with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
                      keep=config.keep) as deduper:

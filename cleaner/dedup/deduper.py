@@ -244,13 +244,15 @@ class Deduper:
                  chunk: int = DEFAULT_CHUNK) -> dict[str, Verdict]:
         """Cluster a batch (see `cluster`) and say, per document, what was decided
         and which cluster it is in. Items are (id, text) or (id, text, extra),
-        where extra may hold "length", "date" and "source"."""
+        where extra may hold "length", "date", "source", and "signed": the
+        text's (shingle set, signature) from `signatures.sign`, made elsewhere
+        (then the text may be None)."""
         batch = BatchDedup(self.threshold, self.num_perm, keep=self.keep, index=self.index,
                            memory_bytes=self.memory_bytes, chunk=chunk)
         for item in docs:
             extra = item[2] if len(item) > 2 else {}
             batch.add(item[0], item[1], length=extra.get("length"), date=extra.get("date"),
-                      source=extra.get("source"))
+                      source=extra.get("source"), signed=extra.get("signed"))
         return batch.results()
 
     def cluster(self, docs: Iterable[tuple[str, str]]) -> dict[str, DedupResult]:

@@ -124,16 +124,21 @@ class BatchDedup:
         self._index_match: dict[int, tuple[int, float]] = {}  # position -> (indexed, sim)
         self._index_docs: dict[int, str] = {}
 
-    def add(self, doc_id: str, text: str, *, length: int | None = None,
-            date: str | None = None, source: str | None = None) -> None:
+    def add(self, doc_id: str, text: str | None, *, length: int | None = None,
+            date: str | None = None, source: str | None = None,
+            signed: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Add a document: its text, or (`signed`) its shingle set and signature
+        made elsewhere (`signatures.sign`, e.g. in the worker that cleaned it)."""
         if doc_id in self._seen:
             raise ValueError(f"document id {doc_id!r} occurs more than once")
+        if text is None and signed is None:
+            raise ValueError("a document needs its text or its signature")
         self._seen.add(doc_id)
         self._ids.append(doc_id)
         self._sources.append(source)
-        self._lengths.append(len(text) if length is None else length)
+        self._lengths.append(len(text or "") if length is None else length)
         self._dates.append(date)
-        self._pending.append(text)
+        self._pending.append(text if signed is None else signed)
         if len(self._pending) >= self.chunk:
             self._sign_pending()
 
@@ -145,9 +150,15 @@ class BatchDedup:
         if not self._pending:
             return
         first = len(self._empty)
-        sets = [shingle_set(text) for text in self._pending]
-        self._pending = []
-        sigs = minhash_batch(sets, self.num_perm, self.seed)
+        pending, self._pending = self._pending, []
+        sets = [item[0] if isinstance(item, tuple) else shingle_set(item) for item in pending]
+        to_sign = [i for i, item in enumerate(pending) if not isinstance(item, tuple)]
+        sigs = np.empty((len(pending), self.num_perm), dtype=np.uint32)
+        if to_sign:
+            sigs[to_sign] = minhash_batch([sets[i] for i in to_sign], self.num_perm, self.seed)
+        for i, item in enumerate(pending):
+            if isinstance(item, tuple):
+                sigs[i] = item[1]
         keys = band_keys(sigs, self.bands, self.rows)
         for shingles in sets:
             self._sets.append(shingles)

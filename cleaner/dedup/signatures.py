@@ -202,6 +202,13 @@ def minhash_batch(
     return out
 
 
+def sign(text: str, num_perm: int = DEFAULT_NUM_PERM,
+         seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """A text's shingle set and MinHash signature, as dedup needs them."""
+    shingles = shingle_set(text)
+    return shingles, minhash_values(shingles, num_perm, seed)
+
+
 def lean_minhash(values: np.ndarray, seed: int = DEFAULT_SEED):  # -> datasketch.LeanMinHash
     """A datasketch `LeanMinHash` holding these signature values."""
     from datasketch import LeanMinHash
@@ -234,6 +241,7 @@ __all__ = [
     "minhash_values",
     "permutations",
     "shingle_set",
+    "sign",
     "to_hash32",
     "token_hashes",
 ]
