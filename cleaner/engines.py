@@ -2,9 +2,9 @@
 
 An engine turns a stream of inputs into a stream of outcomes, in input order:
 ("doc", Document, signed) for a cleaned page (`signed`: the shingle set and
-MinHash signature of its text, made where it was cleaned, so dedup's costly
-part runs on the workers too), ("error", record) for one that could not be
-cleaned. Inputs are consumed lazily and at most `jobs x IN_FLIGHT`
+MinHash signature of its text, made by the worker that cleaned it, so dedup's
+costly part runs on the workers too; None in a single process, where dedup
+signs in batches), ("error", record) for one that could not be cleaned. Inputs are consumed lazily and at most `jobs x IN_FLIGHT`
 pages are in flight, so memory stays bounded whatever the size of the batch;
 the order of outcomes never depends on the number of workers, so neither does
 the output.
@@ -143,6 +143,7 @@ class Task:
 
     config: Any  # pipeline.RunConfig (kept untyped here to avoid an import cycle)
     timeout: float
+    sign_pages: bool = True  # make each page's dedup signature where it is cleaned
 
     def one(self, inp: Input) -> Outcome:
         from cleaner.pipeline import clean_input, error_message
@@ -150,8 +151,10 @@ class Task:
         try:
             with _time_limit(self.timeout):
                 doc = clean_input(inp, self.config)
-                # signed here, in the worker, so the dedup stage only compares
-                return "doc", doc, sign(doc.text, self.config.num_perm)
+                # signed here, in the worker, so the dedup stage only compares;
+                # in a single process, dedup signs in batches, which is cheaper
+                signed = sign(doc.text, self.config.num_perm) if self.sign_pages else None
+                return "doc", doc, signed
         except PageTimeout:
             return "error", {"source": inp.source,
                              "error": f"timed out after {self.timeout:g} s"}
@@ -174,7 +177,7 @@ class LocalEngine:
         self.timeout = timeout
 
     def map(self, inputs: Iterable[Input], config: Any) -> Iterator[Outcome]:
-        task = Task(config, self.timeout)
+        task = Task(config, self.timeout, sign_pages=self.jobs > 1)
         if self.jobs == 1:
             for inp in inputs:
                 yield task.one(inp)
