@@ -4,8 +4,9 @@ An engine turns a stream of inputs into a stream of outcomes, in input order:
 ("doc", Document, signed) for a cleaned page (`signed`: the shingle set and
 MinHash signature of its text, made by the worker that cleaned it, so dedup's
 costly part runs on the workers too; None in a single process, where dedup
-signs in batches), ("error", record) for one that could not be cleaned. Inputs are consumed lazily and at most `jobs x IN_FLIGHT`
-pages are in flight, so memory stays bounded whatever the size of the batch;
+signs in batches), ("error", record) for one that could not be cleaned.
+Inputs are consumed lazily and at most `jobs x IN_FLIGHT` pages are in
+flight, so memory stays bounded whatever the size of the batch;
 the order of outcomes never depends on the number of workers, so neither does
 the output.
 
