@@ -22,7 +22,7 @@ import pytest
 
 from cleaner.dedup import KEPT, Deduper, DedupResult, Match
 from cleaner.dedup.bands import band_keys, choose_bands
-from cleaner.dedup.cluster import UnionFind, choose_keepers
+from cleaner.dedup.cluster import UnionFind
 from cleaner.dedup.shingles import normalise, shingles
 from cleaner.dedup.signatures import exact_jaccard as set_jaccard
 from cleaner.dedup.signatures import minhash_values, shingle_set
@@ -180,16 +180,6 @@ def test_union_find_grows_one_singleton_at_a_time() -> None:
     assert [uf.add(), uf.add(), uf.add()] == [0, 1, 2]
     uf.union(2, 0)
     assert uf.groups() == [[0, 2], [1]]
-
-
-def test_choose_keepers_prefers_longest_then_earliest() -> None:
-    assert choose_keepers([[0, 1, 2], [3, 4]], lengths=[5, 9, 9, 7, 7]) == {
-        0: 1,
-        1: 1,
-        2: 1,
-        3: 3,
-        4: 3,
-    }
 
 
 # --- Deduper: arguments --------------------------------------------------------------------

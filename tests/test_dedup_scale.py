@@ -17,7 +17,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from cleaner.cli import main
 from cleaner.dedup import Deduper, DedupIndexError
-from cleaner.dedup.bands import bucket_edges, choose_bands, miss_probability
+from cleaner.dedup.bands import choose_bands, miss_probability
 from cleaner.dedup.engine import BatchDedup
 from cleaner.dedup.shingles import shingles
 from cleaner.dedup.signatures import (
@@ -111,13 +111,6 @@ def test_bands_put_the_s_curve_well_below_the_threshold() -> None:
     # datasketch's own choice for 0.8 misses far more pairs right at the threshold
     default = MinHashLSH(threshold=0.8, num_perm=128)
     assert miss_probability(0.8, default.b, default.r) > 0.1
-
-
-def test_a_bucket_gives_one_edge_per_member_to_its_smallest_id() -> None:
-    keys = np.array([7, 7, 7, 7, 3, 9], dtype=np.uint64)
-    ids = np.array([10, 4, 8, 6, 1, 2])
-    edges = {tuple(e) for e in bucket_edges(keys, ids).tolist()}
-    assert edges == {(4, 10), (4, 8), (4, 6)}
 
 
 # --- the batch engine ----------------------------------------------------------------------

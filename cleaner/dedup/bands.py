@@ -62,22 +62,4 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys ^ (np.arange(bands, dtype=np.uint64) * np.uint64(0x94D049BB133111EB))
 
 
-def bucket_edges(keys: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
-    """Candidate pairs from one band's keys: each member of a bucket (a run of
-    equal keys) paired with the bucket's smallest id, shape (m, 2), (small, big).
-
-    One edge per member, not all pairs, so a bucket of k copies costs k - 1
-    edges; union-find makes the rest transitive.
-    """
-    if ids is None:
-        ids = np.arange(len(keys), dtype=np.int64)
-    order = np.lexsort((ids, keys))  # by key, then id: the first of a run is its smallest
-    k, i = keys[order], ids[order]
-    starts = np.ones(len(k), dtype=bool)
-    starts[1:] = k[1:] != k[:-1]
-    head = i[np.maximum.accumulate(np.where(starts, np.arange(len(k)), 0))]
-    members = ~starts
-    return np.stack([head[members], i[members]], axis=1)
-
-
-__all__ = ["MAX_MISS", "band_keys", "bucket_edges", "choose_bands", "miss_probability"]
+__all__ = ["MAX_MISS", "band_keys", "choose_bands", "miss_probability"]

@@ -1,13 +1,11 @@
-"""Group verified duplicate pairs into clusters and pick one document to keep.
+"""Group verified duplicate pairs into clusters.
 
-Documents are numbered by input position, and every rule here breaks ties by
-that position, so the same input always gives the same clusters and keepers,
-whatever order the pairs were found in.
+Documents are numbered by input position, and the root of a cluster is its
+smallest member, so the same pairs always give the same clusters, whatever
+order they were found in.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Sequence
 
 
 class UnionFind:
@@ -67,27 +65,4 @@ class UnionFind:
         return list(by_root.values())
 
 
-def choose_keepers(groups: Iterable[Sequence[int]], lengths: Sequence[int]) -> dict[int, int]:
-    """Map every document index to the index of the document kept for its group.
-
-    The longest text is kept because a longer copy usually carries what the
-    shorter one has plus more (a full article versus a syndicated excerpt);
-    equal lengths go to the earliest input, the copy a crawler saw first.
-
-    Args:
-        groups: Disjoint groups of document indices, e.g. `UnionFind.groups()`.
-        lengths: Text length of each document, indexed like the groups.
-
-    Example:
-        >>> choose_keepers([[0, 2], [1]], lengths=[10, 5, 12])
-        {0: 2, 2: 2, 1: 1}
-    """
-    keepers: dict[int, int] = {}
-    for group in groups:
-        keeper = min(group, key=lambda index: (-lengths[index], index))
-        for index in group:
-            keepers[index] = keeper
-    return keepers
-
-
-__all__ = ["UnionFind", "choose_keepers"]
+__all__ = ["UnionFind"]

@@ -4,9 +4,10 @@ Per document only a signature (num_perm uint32 values), its band keys and a
 length are held in memory; shingle sets go to a `SetStore` that spills to
 disk. When the batch is complete:
 
-1. candidates: for each band, documents with equal keys form a bucket, and
-   each member is paired with the bucket's first document (linear in the
-   bucket's size, `bands.bucket_edges`);
+1. candidates: exact copies are joined to the first of them; then, for each
+   band, documents with equal keys form a bucket, and each member is paired
+   with the bucket's first member and a window of members before it that are
+   not yet in its cluster (linear in the bucket's size, see `_link`);
 2. verification: a pair whose estimated similarity is far below the threshold
    is dropped at once; every other pair is decided by the exact Jaccard
    similarity of the two shingle sets;
