@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cleaner.engines import DEFAULT_TIMEOUT, Outcome, Task, _batches, default_jobs
+from cleaner.sources import Input
 
 #: Pages per Dask task: a task costs the scheduler a round trip, so pages go
 #: in batches (16 measured as fast as 64, and faster than 4).
@@ -90,7 +91,5 @@ class DaskEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-from cleaner.sources import Input  # noqa: E402  (for the annotation above)
 
 __all__ = ["DaskEngine"]
