@@ -39,7 +39,7 @@ def test_the_fixture_batch_has_duplicates_and_a_bad_file(reference: dict[str, by
     records = [json.loads(x) for x in reference["documents.jsonl"].decode().splitlines()]
     errors = [json.loads(x) for x in reference["errors.jsonl"].decode().splitlines()]
     assert sum(r["duplicate_of"] is not None for r in records) >= 2
-    assert [e["source"].endswith("truncated.html.gz") for e in errors] == [True]
+    assert [e["source"].endswith("truncated.txt.gz") for e in errors] == [True]
 
 
 def test_two_local_workers_give_byte_identical_output(tmp_path, reference) -> None:
@@ -88,7 +88,7 @@ def test_a_page_that_hangs_is_recorded_as_timed_out(looping_batch: Path, tmp_pat
     errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
     by_source = {Path(e["source"]).name: e["error"] for e in errors}
     assert by_source["loops.txt"] == "timed out after 1 s"
-    assert "truncated.html.gz" in by_source
+    assert "truncated.txt.gz" in by_source
     assert summary.read == 10 and summary.errors == 2
     kept = {Path(r["source"]).name for r in map(json.loads,
             (out / "documents.jsonl").read_text().splitlines())}
