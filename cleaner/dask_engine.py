@@ -10,10 +10,11 @@ worker, one thread each). With one (`tcp://host:8786`), workers started with
 `dask worker tcp://host:8786` clean the pages; they must see the input files
 at the same paths (a shared file system) and have cleaner installed.
 
-What runs where: cleaning (decode, extraction, line rules) runs on the
-workers; the site profile, dedup and writing run in the client process, on
-the results as they stream in (they need the whole batch, and their cost is
-small next to extraction: see README).
+What runs where: cleaning (decode, extraction, line rules) and each page's
+dedup signature run on the workers, and so does learning the site profile: a
+reduction of per-batch samples, merged on the cluster. Grouping signatures
+into LSH buckets, verifying candidates and writing run in the client process
+on the results as they stream in.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cleaner.engines import DEFAULT_TIMEOUT, Outcome, Task, _batches, default_jobs
+from cleaner.profile import ProfileConfig, Sample, merge_samples, profile_of_sample, sample_pages
 from cleaner.sources import Input
 
 #: Pages per Dask task: a task costs the scheduler a round trip, so pages go
@@ -31,6 +33,14 @@ from cleaner.sources import Input
 BATCH = 16
 #: Batches in flight per worker.
 IN_FLIGHT_BATCHES = 4
+#: Partial site profiles merged by one reduction task.
+MERGE_FAN_IN = 16
+
+
+def _sample_batch(outcomes: list[Outcome], first: int) -> Sample:
+    """The site-profile sample of one batch's pages (runs on the worker)."""
+    return sample_pages((first + i, outcome[1]) for i, outcome in enumerate(outcomes)
+                        if outcome[0] == "doc")
 
 
 class DaskEngine:
@@ -46,6 +56,7 @@ class DaskEngine:
             raise RuntimeError("the dask engine needs dask[distributed] installed") from exc
         self.timeout = timeout
         self.batch = batch
+        self._samples: list = []
         self._cluster = None
         if scheduler:
             self.client = Client(scheduler)
@@ -73,12 +84,30 @@ class DaskEngine:
         task = Task(config, self.timeout)
         pending: deque = deque()
         limit = self.workers() * IN_FLIGHT_BATCHES
+        self._samples = []
+        position = 0
         for batch in _batches(inputs, self.batch):
-            pending.append(self.client.submit(task.many, batch, pure=False))
+            future = self.client.submit(task.many, batch, pure=False)
+            # the site profile is reduced on the cluster, next to the results
+            self._samples.append(self.client.submit(_sample_batch, future, position,
+                                                    pure=False))
+            if len(self._samples) >= MERGE_FAN_IN:
+                self._samples = [self.client.submit(merge_samples, *self._samples,
+                                                    pure=False)]
+            position += len(batch)
+            pending.append(future)
             while len(pending) >= limit:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+
+    def site_profile(self, config: ProfileConfig) -> dict[str, set[str]]:
+        """The site profile of the pages of the last `map`, reduced on the cluster."""
+        if not self._samples:
+            return {}
+        merged = self.client.submit(merge_samples, *self._samples, pure=False).result()
+        self._samples = []
+        return profile_of_sample(merged, config)
 
     def close(self) -> None:
         self.client.close()

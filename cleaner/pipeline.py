@@ -277,6 +277,8 @@ def run(
         engine = LocalEngine(config.jobs, config.timeout)
     summary = RunSummary()
     learner = site_profile.ProfileLearner(config.profile)
+    # an engine that learns the site profile itself (a reduction on a cluster)
+    profile_elsewhere = hasattr(engine, "site_profile")
     spool = _Spool()  # every outcome, whole, for writing
     bodies = _Spool()  # what dedup needs of each page, much smaller
     reporter = progress(len(inputs)) if progress else None
@@ -293,7 +295,8 @@ def run(
             if kind == "doc":
                 texts = [b.text for b in payload.blocks if b.kept and b.kind != "title"]
                 keys = [site_profile.line_key(t) for t in texts]
-                learner.add(payload, keys)
+                if not profile_elsewhere:
+                    learner.add(payload, keys)
                 bodies.append((payload.id, inp.relpath, site_profile.site_key(payload),
                                payload.date, payload.source, texts, keys, outcome[2]))
             if reporter is not None:
@@ -302,7 +305,8 @@ def run(
         if reporter is not None:
             reporter.close()
     try:
-        profile = learner.profile()
+        profile = (engine.site_profile(config.profile) if profile_elsewhere
+                   else learner.profile())
 
         dropped: dict[str, list[int]] = {}  # pages that lose site repeats: which blocks
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
@@ -80,12 +80,14 @@ class ProfileLearner:
 
     def add(self, doc: Document, keys: Sequence[str] | None = None) -> None:
         """Count a page's kept body lines (`keys`: their `line_key`s, if known)."""
-        site = site_key(doc)
+        if keys is None:
+            keys = body_keys(doc)
+        self.add_keys(site_key(doc), keys)
+
+    def add_keys(self, site: str, keys: Iterable[str]) -> None:
         if self._pages[site] >= MAX_LEARN_PAGES:
             return
         self._pages[site] += 1
-        if keys is None:
-            keys = [_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"]
         self._counts.setdefault(site, Counter()).update(set(keys))
 
     def profile(self) -> dict[str, set[str]]:
@@ -99,6 +101,45 @@ class ProfileLearner:
             if repeated:
                 out[site] = repeated
         return out
+
+
+def body_keys(doc: Document) -> list[str]:
+    """The `line_key` of each kept body block of a page."""
+    return [_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"]
+
+
+#: What a reduction carries: per site, (input position, line keys) of its
+#: first `MAX_LEARN_PAGES` pages. Merging keeps the smallest positions, so the
+#: result is the sequential learner's, whatever order the parts are merged in.
+Sample = dict[str, list[tuple[int, frozenset[str]]]]
+
+
+def sample_pages(pages: Iterable[tuple[int, Document]]) -> Sample:
+    """The sample of some pages, given with their input positions."""
+    out: Sample = {}
+    for position, doc in pages:
+        out.setdefault(site_key(doc), []).append((position, frozenset(body_keys(doc))))
+    return merge_samples(out)
+
+
+def merge_samples(*samples: Sample) -> Sample:
+    """Several samples as one (an associative, commutative reduction)."""
+    out: dict[str, list[tuple[int, frozenset[str]]]] = {}
+    for sample in samples:
+        for site, pages in sample.items():
+            out.setdefault(site, []).extend(pages)
+    return {site: sorted(pages, key=lambda page: page[0])[:MAX_LEARN_PAGES]
+            for site, pages in out.items()}
+
+
+def profile_of_sample(sample: Sample, config: ProfileConfig = ProfileConfig()) -> dict[str,
+                                                                                       set[str]]:
+    """The profile a sample gives: the same as `learn` on the pages in order."""
+    learner = ProfileLearner(config)
+    for site, pages in sample.items():
+        for _, keys in pages:
+            learner.add_keys(site, keys)
+    return learner.profile()
 
 
 def learn(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> dict[str, set[str]]:

@@ -146,3 +146,33 @@ def test_spooled_record_parts_give_the_same_line_as_the_record() -> None:
         assert _record_line(head, tail, dup, sim, cluster, path) == json.dumps(
             record, ensure_ascii=False)
     assert _unpack(_pack(doc)) == doc
+
+
+def test_dask_learns_the_site_profile_as_a_reduction_with_the_same_result(tmp_path) -> None:
+    """The site-profile fixture loses its promo box as site-repeat on both engines."""
+    folder = str(FIXTURES / "site_profile")
+    outs = []
+    for name, options in (("one", ["--jobs", "1"]), ("dask", ["--engine", "dask", "--jobs", "2"])):
+        out = tmp_path / name
+        result = CliRunner().invoke(main, ["clean", folder, "-o", str(out), "-q", *options])
+        assert result.exit_code == 0, result.output
+        outs.append(tree(out))
+    assert outs[0] == outs[1]
+    assert b'"reason": "site-repeat"' in outs[0]["documents.jsonl"]
+
+
+def test_profile_samples_merge_to_the_sequential_profile_in_any_order() -> None:
+    import random
+
+    from cleaner import profile as site_profile
+    from cleaner.pipeline import clean
+
+    pages = [clean(p.read_bytes(), source=str(p))
+             for p in sorted((FIXTURES / "site_profile").glob("*.txt"))]
+    expected = site_profile.learn(pages)
+    assert expected  # the fixture has a template to learn
+    parts = [site_profile.sample_pages([(i, doc)]) for i, doc in enumerate(pages)]
+    for seed in range(5):
+        random.Random(seed).shuffle(parts)
+        merged = site_profile.merge_samples(site_profile.merge_samples(*parts[:2]), *parts[2:])
+        assert site_profile.profile_of_sample(merged) == expected
