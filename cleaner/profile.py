@@ -13,7 +13,6 @@ deduplication deals with it.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,7 +41,6 @@ class ProfileConfig:
             raise ValueError("min_share and max_removed_share must be in (0, 1]")
 
 
-_SPACES = re.compile(r"\s+")
 
 
 def _key(text: str) -> str:

@@ -44,7 +44,6 @@ __all__ = ["ExtractError", "HtmlResult", "extract", "page_lines"]
 #: trafilatura's output elements and the block kind each becomes.
 _KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "paragraph",
           "item": "list", "row": "table"}
-_SPACES = re.compile(r"\s+")
 _FOLD = re.compile(r"\W+")
 
 #: A block with at least this share of link text points elsewhere: a teaser.
