@@ -115,11 +115,15 @@ def walk(tree: etree._Element) -> list[PageLine]:
     # Only elements that open a region go on this stack (most do not); the
     # proxy held here is the one lxml hands back at the element's end event.
     opened: list[tuple[etree._Element, str]] = [(root, None)]
+    # Each element's flags are pushed at its start and popped at its end, so the
+    # end event needs neither its tag nor a lookup.
+    stack: list[int] = []
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
-        tag = el.tag
-        flags = flags_of(tag, 0) if isinstance(tag, str) else _HIDDEN
         if event == "start":
+            tag = el.tag
+            flags = flags_of(tag, 0) if isinstance(tag, str) else _HIDDEN
+            stack.append(flags)
             if flags & _HIDDEN:
                 walker.skip_subtree()
                 continue
@@ -136,6 +140,7 @@ def walk(tree: etree._Element) -> list[PageLine]:
                 links += 1
             text = el.text
         else:
+            flags = stack.pop()
             if flags & _LINK:
                 links -= 1
             if opened[-1][0] is el:
