@@ -28,6 +28,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -186,16 +187,61 @@ class LocalEngine:
         from cleaner.language import preload
 
         preload()  # loaded once here, shared by the forked workers
-        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
-            pending: deque[Future[list[Outcome]]] = deque()
+        pool = _Pool(self.jobs, task)
+        try:
+            pending: deque[tuple[list[Input], Future[list[Outcome]]]] = deque()
             limit = self.jobs * IN_FLIGHT // BATCH + 1
             for batch in _batches(inputs, BATCH):
-                pending.append(pool.submit(task.many, batch))
+                pending.append((batch, pool.submit(batch)))
                 while len(pending) >= limit:
-                    yield from pending.popleft().result()
+                    yield from pool.outcomes(*pending.popleft(), pending)
             while pending:
-                yield from pending.popleft().result()
+                yield from pool.outcomes(*pending.popleft(), pending)
+        finally:
+            pool.shutdown()
+
+
+class _Pool:
+    """A process pool that survives a worker dying (a crash in C code, the OOM killer).
+
+    When a batch's worker dies, the pool is started again and the batches in
+    flight are sent again; the batch that was running is retried one page at
+    a time, and a page whose worker dies on its own becomes an error record.
+    """
+
+    def __init__(self, jobs: int, task: Task) -> None:
+        self.jobs, self.task = jobs, task
+        self._context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        self._executor = ProcessPoolExecutor(jobs, mp_context=self._context)
+
+    def submit(self, batch: list[Input]) -> Future[list[Outcome]]:
+        return self._executor.submit(self.task.many, batch)
+
+    def outcomes(self, batch: list[Input], future: Future[list[Outcome]],
+                 pending: deque) -> list[Outcome]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            pass
+        self._restart(pending)
+        out: list[Outcome] = []
+        for inp in batch:
+            try:
+                out.extend(self.submit([inp]).result())
+            except BrokenProcessPool:
+                self._restart(pending)
+                out.append(("error", {"source": inp.source,
+                                      "error": "the worker cleaning this page died"}))
+        return out
+
+    def _restart(self, pending: deque) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = ProcessPoolExecutor(self.jobs, mp_context=self._context)
+        for n, (batch, _) in enumerate(pending):  # everything in flight was lost
+            pending[n] = (batch, self.submit(batch))
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:

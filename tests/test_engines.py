@@ -176,3 +176,41 @@ def test_profile_samples_merge_to_the_sequential_profile_in_any_order() -> None:
         random.Random(seed).shuffle(parts)
         merged = site_profile.merge_samples(site_profile.merge_samples(*parts[:2]), *parts[2:])
         assert site_profile.profile_of_sample(merged) == expected
+
+
+CRASH_MARK = "THIS PAGE KILLS ITS WORKER"
+
+
+def test_a_page_that_kills_its_worker_is_recorded_and_the_run_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from cleaner.extract import text as text_classifier
+
+    folder = tmp_path / "in"
+    shutil.copytree(BATCH, folder)
+    (folder / "crash.txt").write_text(f"Home\n{CRASH_MARK}\n" + "A sentence of prose. " * 30,
+                                      encoding="utf-8")
+    original = text_classifier.classify
+
+    def classify(text: str):
+        if CRASH_MARK in text:
+            os._exit(1)  # as a segfault in C code or the OOM killer would
+        return original(text)
+
+    monkeypatch.setattr(text_classifier, "classify", classify)
+    out = tmp_path / "out"
+    summary = run([str(folder)], out, RunConfig(jobs=2))
+    errors = {Path(e["source"]).name: e["error"]
+              for e in map(json.loads, (out / "errors.jsonl").read_text().splitlines())}
+    assert errors["crash.txt"] == "the worker cleaning this page died"
+    assert summary.read == 10 and summary.errors == 2  # the crash and the truncated gzip
+    reference = CliRunner().invoke(main, ["clean", str(BATCH), "-o", str(tmp_path / "ref"),
+                                          "-q", "--jobs", "1"])
+    assert reference.exit_code == 0
+
+    def pages(folder: Path) -> list[tuple[str, str, bool]]:
+        records = map(json.loads, (folder / "documents.jsonl").read_text().splitlines())
+        return [(Path(r["source"]).name, r["text"], r["duplicate_of"] is None) for r in records]
+
+    assert pages(out) == pages(tmp_path / "ref")  # every other page as without the crash
