@@ -342,9 +342,7 @@ def run(
                 dup = verdict.duplicate_of
                 if doc_id in dropped:  # site repeats removed: the record changes, rebuild it
                     doc = _unpack(packed)
-                    body = [b for b in doc.blocks if b.kept and b.kind != "title"]
-                    for i in dropped[doc_id]:  # as decided for dedup, not again
-                        body[i].remove("site-repeat")
+                    site_profile.remove_repeats(doc, dropped[doc_id])  # as decided for dedup
                     text = doc.text
                     head, tail = _record_parts(doc)
                 name = None

@@ -171,11 +171,17 @@ def repeats_to_remove(site: str, texts: Sequence[str], profile: dict[str, set[st
 def apply_one(doc: Document, profile: dict[str, set[str]],
               config: ProfileConfig = ProfileConfig()) -> int:
     """Remove a page's repeated lines (unless that guts it); returns blocks removed."""
+    texts = [b.text for b in doc.blocks if b.kept and b.kind != "title"]
+    hits = repeats_to_remove(site_key(doc), texts, profile, config)
+    remove_repeats(doc, hits)
+    return len(hits)
+
+
+def remove_repeats(doc: Document, hits: Sequence[int]) -> None:
+    """Mark the kept body blocks at these positions (`repeats_to_remove`) as site repeats."""
     body = [b for b in doc.blocks if b.kept and b.kind != "title"]
-    hits = repeats_to_remove(site_key(doc), [b.text for b in body], profile, config)
     for i in hits:
         body[i].remove("site-repeat")
-    return len(hits)
 
 
 def apply(docs: Sequence[Document], profile: dict[str, set[str]],

@@ -14,7 +14,25 @@ from cleaner.cli import main
 from cleaner.engines import LocalEngine, PageTimeout, _time_limit
 from cleaner.pipeline import RunConfig, run
 
-BATCH = FIXTURES / "batch"
+
+def build_batch(folder: Path) -> Path:
+    """The engine tests' batch, assembled from other fixtures: one story under five
+    chromes (three text dumps, two HTML pages in a subfolder: duplicates), three
+    other articles, and one bad file (fixtures/batch/truncated.txt.gz)."""
+    (folder / "site").mkdir(parents=True)
+    for name in ("site_a.txt", "site_b.txt", "site_c.txt"):
+        shutil.copy(FIXTURES / "syndication" / "text" / name, folder / name)
+    for source, name in (("site_a.html", "story_a.html"), ("site_b.html", "story_b.html")):
+        shutil.copy(FIXTURES / "syndication" / "html" / source, folder / "site" / name)
+    for name in ("german_article.txt", "japanese_article.txt", "wordpress_comments.txt"):
+        shutil.copy(FIXTURES / "dumps" / name, folder / name)
+    shutil.copy(FIXTURES / "batch" / "truncated.txt.gz", folder / "truncated.txt.gz")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_batch(tmp_path_factory.mktemp("batch") / "batch")
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -23,16 +41,16 @@ def tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def clean_batch(tmp_path: Path, name: str, *options: str) -> dict[str, bytes]:
+def clean_batch(batch: Path, tmp_path: Path, name: str, *options: str) -> dict[str, bytes]:
     out = tmp_path / name
-    result = CliRunner().invoke(main, ["clean", str(BATCH), "-o", str(out), "-q", *options])
+    result = CliRunner().invoke(main, ["clean", str(batch), "-o", str(out), "-q", *options])
     assert result.exit_code == 0, result.output
     return tree(out)
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    return clean_batch(tmp_path_factory.mktemp("ref"), "out", "--jobs", "1")
+def reference(batch: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    return clean_batch(batch, tmp_path_factory.mktemp("ref"), "out", "--jobs", "1")
 
 
 def test_the_fixture_batch_has_duplicates_and_a_bad_file(reference: dict[str, bytes]) -> None:
@@ -42,16 +60,16 @@ def test_the_fixture_batch_has_duplicates_and_a_bad_file(reference: dict[str, by
     assert [e["source"].endswith("truncated.txt.gz") for e in errors] == [True]
 
 
-def test_two_local_workers_give_byte_identical_output(tmp_path, reference) -> None:
-    assert clean_batch(tmp_path, "two", "--jobs", "2") == reference
+def test_two_local_workers_give_byte_identical_output(batch, tmp_path, reference) -> None:
+    assert clean_batch(batch, tmp_path, "two", "--jobs", "2") == reference
 
 
-def test_dask_engine_gives_byte_identical_output(tmp_path, reference) -> None:
-    assert clean_batch(tmp_path, "dask", "--engine", "dask", "--jobs", "2") == reference
+def test_dask_engine_gives_byte_identical_output(batch, tmp_path, reference) -> None:
+    assert clean_batch(batch, tmp_path, "dask", "--engine", "dask", "--jobs", "2") == reference
 
 
-def test_scheduler_needs_the_dask_engine(tmp_path) -> None:
-    result = CliRunner().invoke(main, ["clean", str(BATCH), "-o", str(tmp_path / "o"),
+def test_scheduler_needs_the_dask_engine(batch, tmp_path) -> None:
+    result = CliRunner().invoke(main, ["clean", str(batch), "-o", str(tmp_path / "o"),
                                        "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == 2 and "--engine dask" in result.output
 
@@ -62,12 +80,12 @@ LOOP_MARK = "THIS PAGE MAKES THE EXTRACTOR LOOP"
 
 
 @pytest.fixture
-def looping_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def looping_batch(batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The fixture batch plus a page whose extraction never ends (a patched extractor)."""
     from cleaner.extract import text as text_classifier
 
     folder = tmp_path / "in"
-    shutil.copytree(BATCH, folder)
+    shutil.copytree(batch, folder)
     (folder / "loops.txt").write_text(f"Home\n{LOOP_MARK}\n" + "A sentence of prose. " * 30,
                                       encoding="utf-8")
     original = text_classifier.classify
@@ -136,7 +154,8 @@ def test_spooled_record_parts_give_the_same_line_as_the_record() -> None:
         document_record,
     )
 
-    doc = clean((BATCH / "german_article.txt").read_bytes(), source="x/german_article.txt")
+    doc = clean((FIXTURES / "dumps" / "german_article.txt").read_bytes(),
+                source="x/german_article.txt")
     head, tail = _record_parts(doc)
     for dup, sim, cluster, path in ((None, None, doc.id, "text/a.txt"),
                                     ("other", 0.912345, "other", None)):
@@ -182,13 +201,13 @@ CRASH_MARK = "THIS PAGE KILLS ITS WORKER"
 
 
 def test_a_page_that_kills_its_worker_is_recorded_and_the_run_goes_on(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     from cleaner.extract import text as text_classifier
 
     folder = tmp_path / "in"
-    shutil.copytree(BATCH, folder)
+    shutil.copytree(batch, folder)
     (folder / "crash.txt").write_text(f"Home\n{CRASH_MARK}\n" + "A sentence of prose. " * 30,
                                       encoding="utf-8")
     original = text_classifier.classify
@@ -205,7 +224,7 @@ def test_a_page_that_kills_its_worker_is_recorded_and_the_run_goes_on(
               for e in map(json.loads, (out / "errors.jsonl").read_text().splitlines())}
     assert errors["crash.txt"] == "the worker cleaning this page died"
     assert summary.read == 10 and summary.errors == 2  # the crash and the truncated gzip
-    reference = CliRunner().invoke(main, ["clean", str(BATCH), "-o", str(tmp_path / "ref"),
+    reference = CliRunner().invoke(main, ["clean", str(batch), "-o", str(tmp_path / "ref"),
                                           "-q", "--jobs", "1"])
     assert reference.exit_code == 0
 
