@@ -12,9 +12,11 @@ at the same paths (a shared file system) and have cleaner installed.
 
 What runs where: cleaning (decode, extraction, line rules) and each page's
 dedup signature run on the workers, and so does learning the site profile: a
-reduction of per-batch samples, merged on the cluster. Grouping signatures
-into LSH buckets, verifying candidates and writing run in the client process
-on the results as they stream in.
+reduction of per-batch samples, merged on the cluster. Dedup's band keys are
+shuffled on the cluster: grouped by LSH bucket, each group of buckets gives
+its candidate pairs (`DaskBuckets`). Verifying the candidates against the
+shingle sets, resolving clusters from the verified pairs, and writing run in
+the client process.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
+from cleaner.dedup.buckets import bucket_pairs, key_rows, partition_rows
 from cleaner.engines import DEFAULT_TIMEOUT, Outcome, Task, _batches, default_jobs
 from cleaner.profile import ProfileConfig, Sample, merge_samples, profile_of_sample, sample_pages
 from cleaner.sources import Input
@@ -35,6 +40,55 @@ BATCH = 16
 IN_FLIGHT_BATCHES = 4
 #: Partial site profiles merged by one reduction task.
 MERGE_FAN_IN = 16
+#: Documents per map task of the bucket shuffle.
+SHUFFLE_CHUNK = 50_000
+#: Bucket groups (reduce tasks) of the shuffle per worker.
+SHUFFLE_PARTS_PER_WORKER = 2
+
+
+def _shuffle_map(keys: np.ndarray, prints: np.ndarray, positions: np.ndarray,
+                 parts: int) -> list[np.ndarray]:
+    """Map side of the shuffle: one chunk's band-key rows, split by bucket."""
+    return partition_rows(key_rows(keys, prints, positions), parts)
+
+
+def _shuffle_reduce(*pieces: np.ndarray) -> np.ndarray:
+    """Reduce side: every row of one group of buckets, in, candidate pairs out."""
+    return bucket_pairs(np.concatenate(pieces))
+
+
+class DaskBuckets:
+    """Candidate pairs by a shuffle on the cluster (`BatchDedup`'s `buckets`).
+
+    Band-key rows are sent in chunks; each chunk is split by bucket (a hash
+    of band and key) into groups; each group's pieces are gathered by one
+    reduce task, which pairs the members of its buckets. The pairs are the
+    ones `buckets.batch_pairs` finds in one process, since a bucket is never
+    split between groups.
+    """
+
+    def __init__(self, client: Any, parts: int) -> None:
+        self.client, self.parts = client, max(1, parts)
+
+    def pairs(self, keys: np.ndarray, prints: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        from operator import getitem
+
+        client, parts = self.client, self.parts
+        mapped = []
+        for at in range(0, len(positions), SHUFFLE_CHUNK):
+            chosen = positions[at : at + SHUFFLE_CHUNK]
+            mapped.append(client.submit(_shuffle_map, keys[chosen], prints[chosen], chosen,
+                                        parts, pure=False))
+        reduced = [
+            client.submit(_shuffle_reduce,
+                          *[client.submit(getitem, m, p, pure=False) for m in mapped],
+                          pure=False)
+            for p in range(parts)
+        ]
+        found = client.gather(reduced)
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(found))
 
 
 def _sample_batch(outcomes: list[Outcome], first: int) -> Sample:
@@ -101,6 +155,10 @@ class DaskEngine:
         while pending:
             yield from pending.popleft().result()
 
+    def buckets(self) -> DaskBuckets:
+        """What groups the dedup band keys by bucket: a shuffle on this cluster."""
+        return DaskBuckets(self.client, self.workers() * SHUFFLE_PARTS_PER_WORKER)
+
     def site_profile(self, config: ProfileConfig) -> dict[str, set[str]]:
         """The site profile of the pages of the last `map`, reduced on the cluster."""
         if not self._samples:
@@ -121,4 +179,4 @@ class DaskEngine:
         self.close()
 
 
-__all__ = ["DaskEngine"]
+__all__ = ["DaskBuckets", "DaskEngine"]

@@ -325,7 +325,9 @@ def run(
 
         with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
                      keep=config.keep) as deduper:
-            verdicts = deduper.verdicts(item[1:] for item in documents())
+            # an engine may group the band keys by bucket itself (a shuffle on a cluster)
+            buckets = engine.buckets() if hasattr(engine, "buckets") else None
+            verdicts = deduper.verdicts((item[1:] for item in documents()), buckets=buckets)
         kept = [item[1] for item in bodies if verdicts[item[0]].duplicate_of is None]
         names = iter(assign_text_paths(kept))
         del kept

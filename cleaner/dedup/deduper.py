@@ -241,14 +241,15 @@ class Deduper:
         return Match(doc_id=self.index.docs([best[0]])[best[0]].id, similarity=best[1])
 
     def verdicts(self, docs: Iterable[tuple[str, str]] | Iterable[tuple[str, str, dict]],
-                 chunk: int = DEFAULT_CHUNK) -> dict[str, Verdict]:
+                 chunk: int = DEFAULT_CHUNK, buckets: object = None) -> dict[str, Verdict]:
         """Cluster a batch (see `cluster`) and say, per document, what was decided
         and which cluster it is in. Items are (id, text) or (id, text, extra),
         where extra may hold "length", "date", "source", and "signed": the
         text's (shingle set, signature) from `signatures.sign`, made elsewhere
-        (then the text may be None)."""
+        (then the text may be None). `buckets` finds the candidate pairs
+        elsewhere (see `BatchDedup`)."""
         batch = BatchDedup(self.threshold, self.num_perm, keep=self.keep, index=self.index,
-                           memory_bytes=self.memory_bytes, chunk=chunk)
+                           memory_bytes=self.memory_bytes, chunk=chunk, buckets=buckets)
         for item in docs:
             extra = item[2] if len(item) > 2 else {}
             batch.add(item[0], item[1], length=extra.get("length"), date=extra.get("date"),

@@ -4,13 +4,16 @@ Per document only a signature (num_perm uint32 values), its band keys and a
 length are held in memory; shingle sets go to a `SetStore` that spills to
 disk. When the batch is complete:
 
-1. candidates: exact copies are joined to the first of them; then, for each
-   band, documents with equal keys form a bucket, and each member is paired
-   with the bucket's first member and a window of members before it that are
-   not yet in its cluster (linear in the bucket's size, see `_link`);
+1. candidates: for each band, documents with equal keys form a bucket; in a
+   bucket, exact copies are paired with the first of them, and every other
+   member with the bucket's first member and a window of members before it
+   (linear in the bucket's size, see `buckets.bucket_pairs`). The rule looks
+   at one bucket at a time, so the buckets can be grouped anywhere: here, or
+   by a shuffle on a Dask cluster (`buckets=`);
 2. verification: a pair whose estimated similarity is far below the threshold
    is dropped at once; every other pair is decided by the exact Jaccard
-   similarity of the two shingle sets;
+   similarity of the two shingle sets (skipped when the two are already in
+   one cluster, which cannot change the clusters);
 3. verified pairs are joined by union-find into clusters, and each cluster
    keeps one document (`KEEP_POLICIES`).
 
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cleaner.dedup.bands import band_keys, choose_bands
+from cleaner.dedup.buckets import batch_pairs, decode, set_print
 from cleaner.dedup.cluster import UnionFind
 from cleaner.dedup.signatures import (
     DEFAULT_NUM_PERM,
@@ -52,11 +56,8 @@ from cleaner.dedup.store import DEFAULT_MEMORY_BYTES, IndexStore, SetStore
 KEEP_POLICIES = ("longest", "first", "earliest")
 #: Documents signed per step.
 DEFAULT_CHUNK = 1024
-#: In an LSH bucket, a member is checked against the bucket's first member and
-#: this many members just before it (those not already in its cluster) ...
-BUCKET_WINDOW = 16
-#: ... with at most this many exact checks per member and band.
-BUCKET_TRIES = 4
+#: Candidate pairs whose signatures are compared per numpy step.
+PREFILTER_CHUNK = 4096
 #: Standard errors of the estimate below the threshold under which a pair is
 #: rejected without reading its sets: at 0.8 and 128 permutations one standard
 #: error is 0.035, so pairs estimated under about 0.6 are dropped (a true 0.8
@@ -98,12 +99,15 @@ class BatchDedup:
         index: a persistent index to check against and add the kept copies to.
         memory_bytes: shingle-set bytes held in memory before spilling to disk.
         chunk: documents signed per step (the result does not depend on it).
+        buckets: what finds the candidate pairs, if not this process: an object
+            with `pairs(keys, fingerprints, positions)` giving the same codes
+            as `buckets.batch_pairs` (the Dask engine's shuffle).
     """
 
     def __init__(self, threshold: float = 0.8, num_perm: int = DEFAULT_NUM_PERM,
                  keep: str = "longest", index: IndexStore | None = None,
                  memory_bytes: int = DEFAULT_MEMORY_BYTES, chunk: int = DEFAULT_CHUNK,
-                 seed: int = DEFAULT_SEED) -> None:
+                 seed: int = DEFAULT_SEED, buckets: object = None) -> None:
         if keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be one of {', '.join(KEEP_POLICIES)}, not {keep!r}")
         if chunk < 1:
@@ -112,6 +116,7 @@ class BatchDedup:
         self.bands, self.rows = choose_bands(threshold, num_perm)
         self.index = index
         self.chunk = chunk
+        self.buckets = buckets  # finds candidate pairs elsewhere (`pairs(keys, prints, valid)`)
         self._sets = SetStore(memory_bytes)
         self._ids: list[str] = []
         self._seen: set[str] = set()
@@ -121,6 +126,7 @@ class BatchDedup:
         self._sigs = _Rows(num_perm, np.uint32)
         self._keys = _Rows(self.bands, np.uint64)
         self._empty = bytearray()
+        self._prints = array("Q")  # a hash of each shingle set: exact copies share it
         self._pending: list[str] = []
         self._index_match: dict[int, tuple[int, float]] = {}  # position -> (indexed, sim)
         self._index_docs: dict[int, str] = {}
@@ -164,6 +170,7 @@ class BatchDedup:
         for shingles in sets:
             self._sets.append(shingles)
             self._empty.append(not len(shingles))
+            self._prints.append(set_print(shingles))
         self._sigs.extend(sigs)
         self._keys.extend(keys)
         if self.index is not None:
@@ -196,52 +203,35 @@ class BatchDedup:
     def _link(self, sigs: np.ndarray, keys: np.ndarray, union: UnionFind) -> None:
         """Join every verified candidate pair.
 
-        Exact copies (identical shingle sets) are joined to the first of them,
-        which then stands for them all. In each LSH bucket, each member is
-        checked against the bucket's first member and the `BUCKET_WINDOW`
-        members before it, skipping those already in its cluster, so a chain
-        of copies (a~b, b~c, but not a~c) is found, and a bucket of n copies
-        costs O(n) checks, not O(n^2).
+        The candidates come from the LSH buckets (`buckets.bucket_pairs`, in
+        this process or from `self.buckets`, e.g. a shuffle on a Dask
+        cluster). A pair is checked unless its two documents are already in
+        one cluster; checking it then would change nothing, so the clusters
+        are those of all the verified candidates, in whatever order they come.
         """
         sigma = math.sqrt(self.threshold * (1 - self.threshold) / self.num_perm)
-        self._floor = (self.threshold - PREFILTER_SIGMAS * sigma) * self.num_perm
+        floor = (self.threshold - PREFILTER_SIGMAS * sigma) * self.num_perm
         valid = np.flatnonzero(np.frombuffer(bytes(self._empty), dtype=np.uint8) == 0)
         if len(valid) < 2:
             return
-        # 1. equal signatures (exact copies, mostly): one check each against the first
-        mix = np.arange(1, self.bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        with np.errstate(over="ignore"):
-            fingerprints = (keys[valid] * mix).sum(axis=1, dtype=np.uint64)
-        represented: list[int] = []  # exact copies, joined to the first of them
-        for members in _runs(fingerprints, valid):
-            head = members[0]
-            for m in members[1:]:
-                # only an identical shingle set may stand in: a set that merely
-                # signs the same can still be nearer to a third document
-                if np.array_equal(sigs[head], sigs[m]) and np.array_equal(
-                    self._sets.get(head), self._sets.get(m)
-                ):
-                    union.union(head, m)
-                    represented.append(m)
-        stand_ins = np.setdiff1d(valid, np.array(represented, dtype=np.int64))
-        # 2. LSH buckets of the remaining documents, band by band
-        failed: set[tuple[int, int]] = set()
-        for band in range(self.bands):
-            for members in _runs(keys[stand_ins, band], stand_ins):
-                for pos in range(1, len(members)):
-                    m = members[pos]
-                    earlier = members[max(1, pos - BUCKET_WINDOW) : pos]
-                    tries = 0
-                    for other in [members[0], *earlier] if pos > 1 else [members[0]]:
-                        if union.find(other) == union.find(m) or (other, m) in failed:
-                            continue
-                        if tries == BUCKET_TRIES:
-                            break
-                        tries += 1
-                        if self._similar(sigs, other, m):
-                            union.union(other, m)
-                        else:
-                            failed.add((other, m))
+        prints = np.frombuffer(self._prints, dtype=np.uint64)
+        if self.buckets is not None:
+            codes = self.buckets.pairs(keys, prints, valid)
+        else:
+            codes = batch_pairs(keys, prints, valid)
+        first, second = decode(codes)
+        # estimated similarity far below the threshold: rejected without reading the sets
+        agree = np.empty(len(codes), dtype=np.int64)
+        for at in range(0, len(codes), PREFILTER_CHUNK):
+            a, b = first[at : at + PREFILTER_CHUNK], second[at : at + PREFILTER_CHUNK]
+            agree[at : at + PREFILTER_CHUNK] = np.count_nonzero(sigs[a] == sigs[b], axis=1)
+        likely = agree >= floor
+        for a, b in zip(first[likely].tolist(), second[likely].tolist(), strict=True):
+            if union.find(a) == union.find(b):
+                continue
+            sa, sb = self._sets.get(a), self._sets.get(b)
+            if np.array_equal(sa, sb) or exact_jaccard(sa, sb) >= self.threshold:
+                union.union(a, b)
 
     def _keeper(self, group: list[int]) -> int:
         if self.keep == "first":
@@ -295,23 +285,6 @@ class BatchDedup:
             out[self._ids[i]] = verdict
         self._sets.close()
         return out
-
-
-def _runs(values: np.ndarray, ids: np.ndarray) -> list[list[int]]:
-    """Groups of ids (ascending) whose values are equal, for groups of two or more.
-
-    `ids` must be ascending; the stable sort keeps them so within a group.
-    """
-    order = np.argsort(values, kind="stable")
-    v, i = values[order], ids[order]
-    same = v[1:] == v[:-1]
-    if not same.any():
-        return []
-    starts = np.flatnonzero(np.concatenate(([True], ~same)))
-    ends = np.append(starts[1:], len(v))
-    multi = (ends - starts) >= 2
-    return [i[a:b].tolist() for a, b in zip(starts[multi].tolist(), ends[multi].tolist(),
-                                            strict=True)]
 
 
 class _Rows:
