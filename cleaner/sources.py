@@ -8,7 +8,6 @@ sorted by relative path.
 
 from __future__ import annotations
 
-import gzip
 import os
 import zlib
 from collections.abc import Iterator, Sequence
@@ -34,9 +33,9 @@ _MB = 1024 * 1024
 #: gzip bombs, which decompress to gigabytes from a few kilobytes.
 DEFAULT_MAX_BYTES = 50 * _MB
 
-#: Read size for streaming decompression: large enough that Python overhead
-#: is negligible, small enough to stop a bomb within 1 MB of the limit.
-CHUNK_BYTES = 1 * _MB
+#: Compressed bytes read beyond the size limit before a gzip file is refused
+#: unread (only incompressible data grows when gzipped, by a few bytes per block).
+GZIP_SLACK = 1 * _MB
 
 
 class InputError(ValueError):
@@ -163,25 +162,33 @@ def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def _read_gzip(handle: BinaryIO, max_bytes: int) -> bytes:
+    """Decompress a gzip file (every member), stopping as soon as it passes `max_bytes`."""
+    # compressed data is rarely larger than what it holds; past this, it is too big
+    data = handle.read(max_bytes + GZIP_SLACK + 1)
+    if len(data) > max_bytes + GZIP_SLACK:
+        raise InputError(f"file is larger than the limit of {format_size(max_bytes)}")
+    if data[:2] != GZIP_MAGIC:
+        raise InputError("not a valid gzip file (bad gzip header)")
     chunks: list[bytes] = []
     total = 0
     try:
-        with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
-            # read1 returns what one step decompressed, so `total` is exact
-            # when a truncated file raises EOFError.
-            while chunk := stream.read1(CHUNK_BYTES):
-                total += len(chunk)
-                if total > max_bytes:
-                    raise InputError(
-                        "decompressed file is larger than the limit of "
-                        f"{format_size(max_bytes)}"
-                    )
-                chunks.append(chunk)
-    except EOFError as exc:
-        raise InputError(
-            f"truncated gzip file (decompressed {total} bytes before the end)"
-        ) from exc
-    except (gzip.BadGzipFile, zlib.error) as exc:
+        while data:
+            stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            chunk = stream.decompress(data, max_bytes + 1 - total)
+            total += len(chunk)
+            if total > max_bytes:
+                raise InputError(
+                    f"decompressed file is larger than the limit of {format_size(max_bytes)}"
+                )
+            chunks.append(chunk)
+            if not stream.eof:
+                raise InputError(
+                    f"truncated gzip file (decompressed {total} bytes before the end)"
+                )
+            data = stream.unused_data
+            if data and data[:2] != GZIP_MAGIC:
+                break  # padding after the last member, as gzip itself allows
+    except zlib.error as exc:
         raise InputError(f"not a valid gzip file ({_gzip_reason(exc)})") from exc
     return b"".join(chunks)
 

@@ -447,3 +447,29 @@ def test_br_divs_page_gets_its_body_from_the_text_classifier() -> None:
     assert [_position(_kept(doc), start) for start in SNOW] == [0, 1, 2]
     for other in ("Home", "Weather", "Contact us", "Privacy"):
         assert other not in doc.text
+
+
+def _short_story_in_a_big_page() -> str:
+    """A short article (trafilatura's result is short) in a page of much other text."""
+    story = "".join(f"<p>The council voted on the new bridge plan number {i} today.</p>"
+                    for i in range(4))
+    other = "".join(f"<li><a href='/story/{i}'>Another story number {i} on the site, "
+                    f"one of many in the list</a></li>" for i in range(150))
+    return f"<html><body><article>{story}</article><ul>{other}</ul></body></html>"
+
+
+def test_our_extraction_skips_trafilaturas_page_measure(monkeypatch) -> None:
+    calls: list[object] = []
+
+    def counting(content: object, clean: bool = True) -> str:
+        calls.append(content)
+        return "x" * 10**6
+
+    monkeypatch.setattr(html, "_HTML2TXT", counting)
+    page = _short_story_in_a_big_page()
+    result = html.extract(page)
+    assert "bridge plan number 3" in "\n".join(b.text for b in result.blocks if b.kept)
+    assert calls == []
+    # anyone else's trafilatura call still measures the page (the escalation test runs)
+    trafilatura.extract(page)
+    assert len(calls) == 1

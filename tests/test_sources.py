@@ -209,3 +209,15 @@ def test_input_error_is_a_value_error() -> None:
 )
 def test_text_relpath(relpath: str, expected: str) -> None:
     assert text_relpath(relpath) == expected
+
+
+def test_a_gzip_file_of_several_members_is_read_whole(tmp_path: Path) -> None:
+    (tmp_path / "two.txt.gz").write_bytes(gzip.compress(b"first part\n") + gzip.compress(b"second"))
+    assert read_input(one(tmp_path, "two.txt.gz")) == b"first part\nsecond"
+
+
+def test_a_truncated_gzip_file_says_how_much_it_gave(tmp_path: Path) -> None:
+    whole = gzip.compress(b"a line of text\n" * 2000)
+    (tmp_path / "cut.txt.gz").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match=r"^truncated gzip file \(decompressed \d+ bytes"):
+        read_input(one(tmp_path, "cut.txt.gz"))
