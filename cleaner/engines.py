@@ -1,10 +1,11 @@
 """Where the per-page work runs: in this process, or in a pool of processes.
 
 An engine turns a stream of inputs into a stream of outcomes, in input order:
-("doc", Document, signed) for a cleaned page (`signed`: the shingle set and
-MinHash signature of its text, made by the worker that cleaned it, so dedup's
-costly part runs on the workers too; None in a single process, where dedup
-signs in batches), ("error", record) for one that could not be cleaned.
+("doc", pipeline.Page) for a cleaned page: its record's JSON, body lines and
+profile keys, and (`signed`) the shingle set and MinHash signature of its
+text, all made by the worker that cleaned it, so dedup's costly part runs on
+the workers too (None in a single process, where dedup signs in batches);
+("error", record) for one that could not be cleaned.
 Inputs are consumed lazily and at most `jobs x IN_FLIGHT` pages are in
 flight, so memory stays bounded whatever the size of the batch;
 the order of outcomes never depends on the number of workers, so neither does
@@ -45,7 +46,7 @@ IN_FLIGHT = 8
 #: Pages sent to a worker at once (amortises the inter-process round trip).
 BATCH = 4
 
-#: ("doc", Document, (shingle set, signature)) or ("error", {"source", "error"})
+#: ("doc", pipeline.Page) or ("error", {"source", "error"})
 Outcome = tuple
 
 
@@ -148,15 +149,17 @@ class Task:
     sign_pages: bool = True  # make each page's dedup signature where it is cleaned
 
     def one(self, inp: Input) -> Outcome:
-        from cleaner.pipeline import clean_input, error_message
+        from cleaner.pipeline import clean_input, error_message, prepare
 
         try:
             with _time_limit(self.timeout):
                 doc = clean_input(inp, self.config)
                 # signed here, in the worker, so the dedup stage only compares;
                 # in a single process, dedup signs in batches, which is cheaper
-                signed = sign(doc.text, self.config.num_perm) if self.sign_pages else None
-                return "doc", doc, signed
+                page = prepare(doc)
+                if self.sign_pages:
+                    page = page._replace(signed=sign(page.text, self.config.num_perm))
+                return "doc", page
         except PageTimeout:
             return "error", {"source": inp.source,
                              "error": f"timed out after {self.timeout:g} s"}

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from cleaner import profile as site_profile
 from cleaner.decode import DecodeError, decode, sniff_kind
@@ -218,6 +218,39 @@ def _unpack(packed: tuple) -> Document:
     return Document(doc_id, kind, blocks, source, url, title, date, chars_in, meta)
 
 
+class Page(NamedTuple):
+    """What a batch run keeps of a cleaned page, made where the page was cleaned.
+
+    A worker sends this instead of the `Document`: the record's JSON, the
+    plain-values copy for the spool, and the body lines with their profile
+    keys are made next to the cleaning, so the process that writes has little
+    left to do per page.
+    """
+
+    id: str
+    chars_in: int
+    title: str | None
+    text: str
+    head: str  # the documents.jsonl line before the dedup verdict (`_record_parts`)
+    tail: str  # ... and after it
+    packed: tuple  # the Document as plain values (`_pack`)
+    site: str  # `profile.site_key`
+    date: str | None
+    source: str | None
+    texts: list[str]  # kept body blocks (the title left out): what dedup and the profile see
+    keys: list[str]  # their `profile.line_key`s
+    signed: tuple | None  # (shingle set, signature) of the body, or None to sign later
+
+
+def prepare(doc: Document, signed: tuple | None = None) -> Page:
+    """A cleaned page as the batch run keeps it (see `Page`)."""
+    texts = [b.text for b in doc.blocks if b.kept and b.kind != "title"]
+    head, tail = _record_parts(doc)
+    return Page(doc.id, doc.chars_in, doc.title, doc.text, head, tail, _pack(doc),
+                site_profile.site_key(doc), doc.date, doc.source, texts,
+                [site_profile.line_key(t) for t in texts], signed)
+
+
 class Progress(Protocol):
     """What `run` reports progress to: one `update` per page, `close` at the end."""
 
@@ -285,20 +318,16 @@ def run(
     try:
         for inp, outcome in zip(inputs, engine.map(inputs, config), strict=True):
             summary.read += 1
-            kind, payload = outcome[0], outcome[1]
-            if kind == "doc":
-                head, tail = _record_parts(payload)
-                spool.append((kind, payload.id, payload.chars_in, payload.title, payload.text,
-                              head, tail, _pack(payload)))
-            else:
-                spool.append((kind, payload))
-            if kind == "doc":
-                texts = [b.text for b in payload.blocks if b.kept and b.kind != "title"]
-                keys = [site_profile.line_key(t) for t in texts]
+            if outcome[0] == "doc":
+                page: Page = outcome[1]
+                spool.append(("doc", page.id, page.chars_in, page.title, page.text, page.head,
+                              page.tail, page.packed))
                 if not profile_elsewhere:
-                    learner.add(payload, keys)
-                bodies.append((payload.id, inp.relpath, site_profile.site_key(payload),
-                               payload.date, payload.source, texts, keys, outcome[2]))
+                    learner.add_keys(page.site, page.keys)
+                bodies.append((page.id, inp.relpath, page.site, page.date, page.source,
+                               page.texts, page.keys, page.signed))
+            else:
+                spool.append(outcome)
             if reporter is not None:
                 reporter.update(1)
     finally:

@@ -112,11 +112,11 @@ def body_keys(doc: Document) -> list[str]:
 Sample = dict[str, list[tuple[int, frozenset[str]]]]
 
 
-def sample_pages(pages: Iterable[tuple[int, Document]]) -> Sample:
-    """The sample of some pages, given with their input positions."""
+def sample_pages(pages: Iterable[tuple[int, str, Iterable[str]]]) -> Sample:
+    """The sample of some pages, given as (input position, `site_key`, body line keys)."""
     out: Sample = {}
-    for position, doc in pages:
-        out.setdefault(site_key(doc), []).append((position, frozenset(body_keys(doc))))
+    for position, site, keys in pages:
+        out.setdefault(site, []).append((position, frozenset(keys)))
     return merge_samples(out)
 
 

@@ -190,7 +190,9 @@ def test_profile_samples_merge_to_the_sequential_profile_in_any_order() -> None:
              for p in sorted((FIXTURES / "site_profile").glob("*.txt"))]
     expected = site_profile.learn(pages)
     assert expected  # the fixture has a template to learn
-    parts = [site_profile.sample_pages([(i, doc)]) for i, doc in enumerate(pages)]
+    parts = [site_profile.sample_pages([(i, site_profile.site_key(doc),
+                                         site_profile.body_keys(doc))])
+             for i, doc in enumerate(pages)]
     for seed in range(5):
         random.Random(seed).shuffle(parts)
         merged = site_profile.merge_samples(site_profile.merge_samples(*parts[:2]), *parts[2:])
