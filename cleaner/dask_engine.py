@@ -12,7 +12,8 @@ at the same paths (a shared file system) and have cleaner installed.
 
 What runs where: cleaning (decode, extraction, line rules) and each page's
 dedup signature run on the workers, and so does learning the site profile: a
-reduction of per-batch samples, merged on the cluster. Dedup's band keys are
+reduction of per-batch samples, merged on the cluster, and signing again the
+pages the profile changed (`sign_many`). Dedup's band keys are
 shuffled on the cluster: grouped by LSH bucket, each group of buckets gives
 its candidate pairs (`DaskBuckets`). Verifying the candidates against the
 shingle sets, resolving clusters from the verified pairs, and writing run in
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from cleaner.dedup.buckets import bucket_pairs, key_rows, partition_rows
+from cleaner.dedup.signatures import sign
 from cleaner.engines import DEFAULT_TIMEOUT, Outcome, Task, _batches, default_jobs
 from cleaner.profile import ProfileConfig, Sample, merge_samples, profile_of_sample, sample_pages
 from cleaner.sources import Input
@@ -49,6 +51,10 @@ QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
 SHUFFLE_CHUNK = 50_000
 #: Bucket groups (reduce tasks) of the shuffle per worker.
 SHUFFLE_PARTS_PER_WORKER = 2
+
+
+def _sign_texts(texts: list[str], num_perm: int) -> list[tuple]:
+    return [sign(text, num_perm) for text in texts]
 
 
 def _shuffle_map(keys: np.ndarray, prints: np.ndarray, positions: np.ndarray,
@@ -160,6 +166,11 @@ class DaskEngine:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+
+    def sign_many(self, texts: list[str], num_perm: int) -> Any:
+        """A future of the dedup signatures of `texts`, made on the cluster (for
+        pages the site profile changed after their worker signed them)."""
+        return self.client.submit(_sign_texts, texts, num_perm, pure=False)
 
     def buckets(self) -> DaskBuckets:
         """What groups the dedup band keys by bucket: a shuffle on this cluster."""

@@ -12,6 +12,7 @@ import json
 import pickle
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,6 +252,44 @@ def prepare(doc: Document, signed: tuple | None = None) -> Page:
                 [site_profile.line_key(t) for t in texts], signed)
 
 
+#: Pages per signing task when an engine signs the pages the profile changed,
+RESIGN_CHUNK = 256
+#: and tasks in flight.
+RESIGN_IN_FLIGHT = 4
+
+
+def _signed_by(engine: Any, items: Iterator[tuple[str, str, str, dict]],
+               num_perm: int) -> Iterator[tuple[str, str, str, dict]]:
+    """The items, in order, with every missing signature made by `engine.sign_many`
+    (a task on its workers), a few chunks in flight."""
+    window: deque = deque()
+
+    def done(chunk: list, need: list[int], future: Any) -> list:
+        if future is not None:
+            for k, signed in zip(need, future.result(), strict=True):
+                chunk[k][3]["signed"] = signed
+        return chunk
+
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == RESIGN_CHUNK:
+            window.append(_submit_signing(engine, chunk, num_perm))
+            chunk = []
+            if len(window) > RESIGN_IN_FLIGHT:
+                yield from done(*window.popleft())
+    if chunk:
+        window.append(_submit_signing(engine, chunk, num_perm))
+    while window:
+        yield from done(*window.popleft())
+
+
+def _submit_signing(engine: Any, chunk: list, num_perm: int) -> tuple[list, list[int], Any]:
+    need = [k for k, item in enumerate(chunk) if item[3]["signed"] is None]
+    future = engine.sign_many([chunk[k][2] for k in need], num_perm) if need else None
+    return chunk, need, future
+
+
 class Progress(Protocol):
     """What `run` reports progress to: one `update` per page, `close` at the end."""
 
@@ -352,11 +391,14 @@ def run(
                 yield relpath, doc_id, text, {"length": len(text), "date": date,
                                               "source": source, "signed": signed}
 
+        items: Iterator[tuple[str, str, str, dict]] = documents()
+        if hasattr(engine, "sign_many"):  # pages changed by the profile, signed by the engine
+            items = _signed_by(engine, items, config.num_perm)
         with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
                      keep=config.keep) as deduper:
             # an engine may group the band keys by bucket itself (a shuffle on a cluster)
             buckets = engine.buckets() if hasattr(engine, "buckets") else None
-            verdicts = deduper.verdicts((item[1:] for item in documents()), buckets=buckets)
+            verdicts = deduper.verdicts((item[1:] for item in items), buckets=buckets)
         kept = [item[1] for item in bodies if verdicts[item[0]].duplicate_of is None]
         names = iter(assign_text_paths(kept))
         del kept

@@ -235,3 +235,33 @@ def test_a_page_that_kills_its_worker_is_recorded_and_the_run_goes_on(
         return [(Path(r["source"]).name, r["text"], r["duplicate_of"] is None) for r in records]
 
     assert pages(out) == pages(tmp_path / "ref")  # every other page as without the crash
+
+
+def test_an_engine_that_signs_gets_the_pages_the_profile_changed_in_order(monkeypatch) -> None:
+    from concurrent.futures import Future
+
+    from cleaner import pipeline
+    from cleaner.dedup.signatures import sign
+
+    monkeypatch.setattr(pipeline, "RESIGN_CHUNK", 3)
+    asked: list[list[str]] = []
+
+    class Signer:
+        def sign_many(self, texts: list[str], num_perm: int) -> Future:
+            asked.append(texts)
+            done: Future = Future()
+            done.set_result([sign(t, num_perm) for t in texts])
+            return done
+
+    already = ("set", "sig")
+    items = [(f"p{i}", f"id{i}", f"text number {i} of the batch",
+              {"signed": already if i % 2 else None}) for i in range(8)]
+    out = list(pipeline._signed_by(Signer(), iter(items), 64))
+    assert [item[1] for item in out] == [f"id{i}" for i in range(8)]
+    assert [t for chunk in asked for t in chunk] == [items[i][2] for i in range(0, 8, 2)]
+    for i, item in enumerate(out):
+        if i % 2:
+            assert item[3]["signed"] == already
+        else:
+            expected = sign(item[2], 64)
+            assert all((a == b).all() for a, b in zip(item[3]["signed"], expected, strict=True))
