@@ -23,6 +23,7 @@ from cleaner.eval import (
     write_json,
 )
 from cleaner.pipeline import RunConfig, run
+from cleaner.sources import DEFAULT_MAX_BYTES
 
 _THRESHOLD_HELP = ("Jaccard similarity of the texts' word 5-gram sets at or above which "
                    "two pages are duplicates (0.8: a few words edited or a paragraph "
@@ -54,7 +55,7 @@ PROGRESS_EVERY = 10.0
 class _PlainProgress:
     """Progress as a line every PROGRESS_EVERY seconds, for logs and pipes."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int | None) -> None:
         self.total, self.done = total, 0
         self.start = self.last = time.monotonic()
 
@@ -64,6 +65,9 @@ class _PlainProgress:
         if now - self.last >= PROGRESS_EVERY:
             self.last = now
             rate = self.done / (now - self.start)
+            if self.total is None:  # containers: the number of pages is not known
+                click.echo(f"cleaned {self.done:,} pages, {rate:.1f} pages/s", err=True)
+                return
             eta = (self.total - self.done) / rate if rate else 0.0
             click.echo(f"cleaned {self.done:,}/{self.total:,} pages, {rate:.1f} pages/s, "
                        f"about {eta:.0f} s left", err=True)
@@ -79,7 +83,7 @@ def _progress(quiet: bool):
     if not sys.stderr.isatty():
         return _PlainProgress
 
-    def bar(total: int):
+    def bar(total: int | None):
         from tqdm import tqdm
 
         return tqdm(total=total, unit="page", desc="cleaning", file=sys.stderr,
@@ -124,28 +128,43 @@ def main() -> None:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler address (tcp://host:8786) for --engine dask. "
                    "[default: a local cluster with --jobs workers]")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Largest page read, in bytes after decompression "
+              "(checked while decompressing); a larger one is an error record.")
+@click.option("--restart", is_flag=True, help="Start from scratch instead of resuming an "
+              "interrupted run in OUTDIR.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing summary.")
 def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep: str,
                   index: Path | None, jobs: int | None, timeout: float, engine: str,
-                  scheduler: str | None, quiet: bool) -> None:
-    """Clean files and folders of page dumps (HTML or text, optionally .gz) into OUTDIR.
+                  scheduler: str | None, max_bytes: int, restart: bool, quiet: bool) -> None:
+    """Clean page dumps into OUTDIR: files, folders, WARC and JSONL files, or - (stdin).
 
-    Folders are walked recursively for .html .htm .xhtml .txt (and the same
-    with .gz). Writes OUTDIR/text/<input path>.txt for every kept page,
+    Pages are HTML or text dumps, plain or compressed (.gz, .bz2, .xz).
+    Folders are walked recursively for .html .htm .xhtml .txt pages and
+    .warc and .jsonl files (each also compressed). A WARC gives its HTML
+    responses (the target URI is the page URL); a JSONL file (or - for
+    stdin) gives one page per line: {"html" or "text", optional "url" and
+    "id", other fields passed through}.
+
+    Writes OUTDIR/text/<input path>.txt for every kept page,
     OUTDIR/documents.jsonl (one record per page, with what was removed and
     why, and which pages are duplicates) and OUTDIR/errors.jsonl (pages that
-    could not be cleaned, with the reason).
+    could not be cleaned, with the reason). An interrupted run resumes where
+    it stopped when started again with the same command (--restart: from
+    scratch); a finished one is not run again.
 
     \b
     Examples:
       cleaner clean seeds/ -o out/
       cleaner clean crawl/ news/a.html.gz -o out/ --threshold 0.9
+      cleaner clean crawl-2026-11.warc.gz -o out/crawl
+      cat pages.jsonl | cleaner clean - -o out/pages
       cleaner clean today/ -o out/today --index crawl-index.sqlite --keep earliest
       cleaner clean huge/ -o out/ --jobs 8 --timeout 60
       cleaner clean huge/ -o out/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     for path in inputs:
-        if not Path(path).exists():
+        if path != "-" and not Path(path).exists():
             raise click.BadParameter(f"{path!r} does not exist", param_hint="INPUTS")
     if outdir.exists() and not outdir.is_dir():
         raise click.BadParameter(f"{str(outdir)!r} is not a folder", param_hint="--output")
@@ -153,7 +172,7 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
         raise click.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     _open_index(index, threshold)
     config = RunConfig(threshold=threshold, keep=keep, jobs=jobs, timeout=timeout,
-                       index=str(index) if index is not None else None)
+                       index=str(index) if index is not None else None, max_bytes=max_bytes)
     runner = None
     if engine == "dask":
         from cleaner.dask_engine import DaskEngine
@@ -164,7 +183,8 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
             raise click.ClickException(f"cannot reach the Dask scheduler {scheduler!r}: "
                                        f"{exc}") from exc
     try:
-        summary = run(list(inputs), outdir, config, progress=_progress(quiet), engine=runner)
+        summary = run(list(inputs), outdir, config, progress=_progress(quiet), engine=runner,
+                      restart=restart)
     except OSError as exc:  # the output folder, not an input: nothing can be written
         raise click.ClickException(
             f"cannot write the output to {str(outdir)!r}: {exc.strerror or exc}") from exc
@@ -172,6 +192,12 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
         if runner is not None:
             runner.close()
     if not quiet:
+        if summary.already_complete:
+            click.echo(f"{outdir} already holds this run's finished output; nothing to do "
+                       "(--restart to run it again).", err=True)
+        elif summary.resumed_at is not None:
+            click.echo(f"resumed an interrupted run after {summary.resumed_at:,} inputs.",
+                       err=True)
         click.echo(summary.line(), err=True)
 
 

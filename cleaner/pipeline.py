@@ -7,10 +7,12 @@ Errors are caught at the document boundary and become error records.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
 import json
+import os
 import pickle
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -26,8 +28,18 @@ from cleaner.document import Block, Document
 from cleaner.engines import DEFAULT_TIMEOUT, LocalEngine
 from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier
+from cleaner.runstate import RunState, run_key
 from cleaner.sinks import RunWriter, assign_text_paths
-from cleaner.sources import DEFAULT_MAX_BYTES, Input, InputError, iter_inputs, read_input
+from cleaner.sources import (
+    DEFAULT_MAX_BYTES,
+    STDIN,
+    Input,
+    InputError,
+    expand,
+    has_containers,
+    list_files,
+    read_input,
+)
 
 KINDS = ("html", "text")
 #: Length of document ids in hex characters: 64 bits, so collisions in a batch
@@ -64,6 +76,8 @@ class RunSummary:
     chars_in: int = 0
     chars_out: int = 0
     seconds: float = 0.0
+    resumed_at: int | None = None  # inputs already done when this run resumed
+    already_complete: bool = False  # the same run had finished: nothing was done
 
     def line(self) -> str:
         rate = self.read / self.seconds if self.seconds > 0 else 0.0
@@ -140,9 +154,12 @@ def clean(
 def clean_input(inp: Input, config: RunConfig) -> Document:
     """Read, decode and clean one input file; errors carry a one-line message."""
     raw = read_input(inp, max_bytes=config.max_bytes)
-    doc = clean(raw, kind=inp.kind_hint, source=inp.source)
+    doc = clean(raw, kind=inp.kind_hint, source=inp.source, url=inp.url, charset=inp.charset,
+                doc_id=inp.doc_id)
     if not doc.text.strip():
         raise NoContentError("no article text found in the page")
+    if inp.fields:
+        doc.meta["fields"] = inp.fields
     return doc
 
 
@@ -172,12 +189,16 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
         "removed": doc.removed,
         "language": doc.meta.get("language"),
         "encoding": doc.meta.get("encoding"),
+        # a JSONL record's other fields, passed through (never over our own keys)
+        **{k: v for k, v in (doc.meta.get("fields") or {}).items() if k not in _OWN_KEYS},
     }
 
 
 #: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
 _HEAD_KEYS = ("id", "source", "url", "kind", "title", "date", "text")
 _TAIL_KEYS = ("removed", "language", "encoding")
+_OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
+                       "text_path"))
 
 
 def _record_parts(doc: Document) -> tuple[str, str]:
@@ -189,7 +210,9 @@ def _record_parts(doc: Document) -> tuple[str, str]:
     """
     record = document_record(doc, None, None, None)
     head = json.dumps({k: record[k] for k in _HEAD_KEYS}, ensure_ascii=False)
-    tail = json.dumps({k: record[k] for k in _TAIL_KEYS}, ensure_ascii=False)
+    tail = json.dumps({k: v for k, v in record.items() if k not in _HEAD_KEYS
+                       and k not in ("duplicate_of", "similarity", "cluster")},
+                      ensure_ascii=False)
     return head[:-1], tail[1:-1]
 
 
@@ -303,23 +326,33 @@ class _Spool:
 
     The site profile and dedup need the whole batch before anything is written,
     and holding every cleaned page in memory would not scale, so each outcome
-    is pickled to a temporary file as it arrives.
+    is pickled to a file as it arrives: the run's state folder (`runstate`),
+    kept to its last checkpoint's `size` when a run resumes.
     """
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="cleaner-spool-")
+    def __init__(self, path: Path, size: int = 0) -> None:
+        self._file = open(path, "a+b")  # noqa: SIM115 - closed by close()
+        self._file.truncate(size)
+        self._file.seek(size)
 
     def append(self, item: tuple) -> None:
         pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def sync(self) -> int:
+        """Force what was appended to disk; returns the spool's size."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        return self._file.tell()
+
     def __iter__(self) -> Iterator[tuple]:
         self._file.flush()
-        self._file.seek(0)
-        while True:
-            try:
-                yield pickle.load(self._file)
-            except EOFError:
-                return
+        end = self._file.tell()
+        reader = open(self._file.name, "rb")  # noqa: SIM115 - a second handle, own position
+        try:
+            while reader.tell() < end:
+                yield pickle.load(reader)
+        finally:
+            reader.close()
 
     def close(self) -> None:
         self._file.close()
@@ -329,34 +362,109 @@ def run(
     paths: Sequence[str],
     outdir: Path,
     config: RunConfig = RunConfig(),
-    progress: Callable[[int], Progress] | None = None,
+    progress: Callable[[int | None], Progress] | None = None,
     engine: Any = None,
+    restart: bool = False,
 ) -> RunSummary:
     """Clean every input under `paths` into `outdir`; returns the run's figures.
 
-    Streaming: pages are cleaned by `engine` (default: a `LocalEngine` with
-    `config.jobs` processes and `config.timeout`) as the inputs are listed,
-    and spooled to disk in input order; the site profile is learnt on the way;
-    then the spool is read twice, to deduplicate and to write. The output is
-    the same whatever the engine or the number of workers.
+    Streaming: inputs are listed (page files) and read (containers' records)
+    as the engine (default: a `LocalEngine` with `config.jobs` processes and
+    `config.timeout`) asks for them; cleaned pages are spooled to disk in
+    input order and the site profile is learnt on the way; then the spool is
+    read twice, to deduplicate and to write. The output is the same whatever
+    the engine or the number of workers.
 
-    `progress(total)` makes a progress reporter (a bar); none by default.
+    Resumable (`runstate`): run again with the same arguments after being
+    killed, it goes on from its last checkpoint and ends with the output an
+    uninterrupted run gives; a finished run is not run again. `restart`
+    starts from scratch. (Input from stdin is never resumed.)
+
+    `progress(total)` makes a progress reporter (a bar; total None when the
+    inputs include containers, whose page count is unknown until read).
     Raises FileNotFoundError for a path that does not exist (a usage error).
     """
     start = time.perf_counter()
-    inputs = list(iter_inputs(paths))
-    if engine is None:
-        engine = LocalEngine(config.jobs, config.timeout)
-    summary = RunSummary()
-    learner = site_profile.ProfileLearner(config.profile)
-    # an engine that learns the site profile itself (a reduction on a cluster)
-    profile_elsewhere = hasattr(engine, "site_profile")
-    spool = _Spool()  # every outcome, whole, for writing
-    bodies = _Spool()  # what dedup needs of each page, much smaller
-    reporter = progress(len(inputs)) if progress else None
+    files = list_files(paths)
+    total = None if has_containers(files) else len(files)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "jobs"}
+    state = RunState(outdir, run_key(paths, files, settings), restart=restart,
+                     resumable=STDIN not in paths)
+    if state.complete is not None:
+        summary = RunSummary(**{k: v for k, v in state.complete.items()
+                                if k in RunSummary.__dataclass_fields__})
+        summary.already_complete = True
+        summary.seconds = time.perf_counter() - start
+        return summary
+    summary = RunSummary(resumed_at=state.inputs_done if state.resumed else None)
+    spool = _Spool(state.path("spool"), state.sizes["spool"])  # every outcome, whole
+    bodies = _Spool(state.path("bodies"), state.sizes["bodies"])  # what dedup needs
     try:
-        for inp, outcome in zip(inputs, engine.map(inputs, config), strict=True):
-            summary.read += 1
+        learner = site_profile.ProfileLearner(config.profile)
+        given_ids: set[str] = set()  # ids that records brought (JSONL): each once
+        for body in bodies if state.inputs_done else ():
+            learner.add_keys(body[2], body[6])
+            if body[8]:
+                given_ids.add(body[0])
+        # an engine that learns the site profile itself (a reduction on a
+        # cluster), unless this run resumes: part of its pages were cleaned before
+        profile_elsewhere = hasattr(engine, "site_profile") and not state.resumed
+        if not state.cleaned:
+            if engine is None:
+                engine = LocalEngine(config.jobs, config.timeout)
+            _clean_into(files, config, engine, state, spool, bodies, learner, given_ids,
+                        profile_elsewhere, progress(total) if progress else None)
+
+        saved = state.saved_verdicts()
+        with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
+                     keep=config.keep) as deduper:
+            if saved is None:
+                profile = (engine.site_profile(config.profile) if profile_elsewhere
+                           else learner.profile())
+                verdicts, dropped = _deduplicate(bodies, profile, config, engine, deduper)
+                saved = (verdicts, dropped, deduper.pending_index)
+                state.save_verdicts(saved)  # before the index changes: see runstate
+            verdicts, dropped, pending = saved
+            deduper.commit_index(pending)
+        _write(outdir, spool, bodies, verdicts, dropped, summary)
+        summary.seconds = time.perf_counter() - start
+        state.finish({k: getattr(summary, k) for k in
+                      ("read", "kept", "duplicates", "errors", "chars_in", "chars_out")})
+    finally:
+        spool.close()
+        bodies.close()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Any, state: RunState,
+                spool: _Spool, bodies: _Spool, learner: site_profile.ProfileLearner,
+                given_ids: set[str], profile_elsewhere: bool,
+                reporter: Progress | None) -> None:
+    """Clean the inputs after the last checkpoint into the spools, checkpointing."""
+    done = state.inputs_done
+    inputs = itertools.islice(expand(files, config.max_bytes), done, None)
+    in_flight: deque[Input] = deque()  # handed to the engine, outcome not back yet
+
+    def feed() -> Iterator[Input]:
+        for inp in inputs:
+            in_flight.append(inp)
+            yield inp
+
+    if reporter is not None and done:
+        reporter.update(done)
+    since = 0
+    try:
+        for outcome in engine.map(feed(), config):
+            inp = in_flight.popleft()
+            if outcome[0] == "doc" and inp.doc_id is not None:
+                if inp.doc_id in given_ids:
+                    outcome = ("error", {"source": inp.source, "error":
+                                         f"id {inp.doc_id!r} was given to an earlier record"})
+                else:
+                    given_ids.add(inp.doc_id)
             if outcome[0] == "doc":
                 page: Page = outcome[1]
                 spool.append(("doc", page.id, page.chars_in, page.title, page.text, page.head,
@@ -364,73 +472,82 @@ def run(
                 if not profile_elsewhere:
                     learner.add_keys(page.site, page.keys)
                 bodies.append((page.id, inp.relpath, page.site, page.date, page.source,
-                               page.texts, page.keys, page.signed))
+                               page.texts, page.keys, page.signed, inp.doc_id is not None))
             else:
                 spool.append(outcome)
+            done += 1
+            since += 1
+            if state.due(since):
+                state.checkpoint(done, spool.sync(), bodies.sync())
+                since = 0
             if reporter is not None:
                 reporter.update(1)
     finally:
         if reporter is not None:
             reporter.close()
-    try:
-        profile = (engine.site_profile(config.profile) if profile_elsewhere
-                   else learner.profile())
+    state.checkpoint(done, spool.sync(), bodies.sync(), cleaned=True)
 
-        dropped: dict[str, list[int]] = {}  # pages that lose site repeats: which blocks
 
-        def documents() -> Iterator[tuple[str, str, str, dict]]:
-            """(relpath, id, clean text, extra) of each page, the profile applied."""
-            for doc_id, relpath, site, date, source, texts, keys, signed in bodies:
-                drop = site_profile.repeats_to_remove(site, texts, profile, config.profile, keys)
-                if drop:  # the text changed since it was signed: sign it again
-                    dropped[doc_id] = drop
-                    gone = set(drop)
-                    texts = [t for i, t in enumerate(texts) if i not in gone]
-                    signed = None
-                text = "\n\n".join(texts)
-                yield relpath, doc_id, text, {"length": len(text), "date": date,
-                                              "source": source, "signed": signed}
+def _deduplicate(bodies: _Spool, profile: dict, config: RunConfig, engine: Any,
+                 deduper: Deduper) -> tuple[dict, dict[str, list[int]]]:
+    """The dedup verdicts of the spooled pages, site repeats removed first; and
+    which blocks each page that lost site repeats loses."""
+    dropped: dict[str, list[int]] = {}
 
-        items: Iterator[tuple[str, str, str, dict]] = documents()
-        if hasattr(engine, "sign_many"):  # pages changed by the profile, signed by the engine
-            items = _signed_by(engine, items, config.num_perm)
-        with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
-                     keep=config.keep) as deduper:
-            # an engine may group the band keys by bucket itself (a shuffle on a cluster)
-            buckets = engine.buckets() if hasattr(engine, "buckets") else None
-            verdicts = deduper.verdicts((item[1:] for item in items), buckets=buckets)
-        kept = [item[1] for item in bodies if verdicts[item[0]].duplicate_of is None]
-        names = iter(assign_text_paths(kept))
-        del kept
+    def documents() -> Iterator[tuple[str, str, str, dict]]:
+        """(relpath, id, clean text, extra) of each page, the profile applied."""
+        for doc_id, relpath, site, date, source, texts, keys, signed, _ in bodies:
+            drop = site_profile.repeats_to_remove(site, texts, profile, config.profile, keys)
+            if drop:  # the text changed since it was signed: sign it again
+                dropped[doc_id] = drop
+                gone = set(drop)
+                texts = [t for i, t in enumerate(texts) if i not in gone]
+                signed = None
+            text = "\n\n".join(texts)
+            yield relpath, doc_id, text, {"length": len(text), "date": date,
+                                          "source": source, "signed": signed}
 
-        with RunWriter(outdir) as writer:
-            for entry in spool:
-                if entry[0] == "error":
-                    writer.add_error(entry[1])
-                    summary.errors += 1
-                    continue
-                _, doc_id, chars_in, title, text, head, tail, packed = entry
-                summary.chars_in += chars_in
-                verdict = verdicts[doc_id]
-                dup = verdict.duplicate_of
-                if doc_id in dropped:  # site repeats removed: the record changes, rebuild it
-                    doc = _unpack(packed)
-                    site_profile.remove_repeats(doc, dropped[doc_id])  # as decided for dedup
-                    text = doc.text
-                    head, tail = _record_parts(doc)
-                name = None
-                if dup is None:
-                    name = next(names)
-                    summary.kept += 1
-                    summary.chars_out += len(text)
-                    writer.write_text(name, title, text)
-                else:
-                    summary.duplicates += 1
-                writer.add_document_line(_record_line(
-                    head, tail, dup, verdict.similarity, verdict.cluster,
-                    "text/" + name if name is not None else None))
-    finally:
-        spool.close()
-        bodies.close()
-    summary.seconds = time.perf_counter() - start
-    return summary
+    items: Iterator[tuple[str, str, str, dict]] = documents()
+    if hasattr(engine, "sign_many"):  # pages changed by the profile, signed by the engine
+        items = _signed_by(engine, items, config.num_perm)
+    # an engine may group the band keys by bucket itself (a shuffle on a cluster)
+    buckets = engine.buckets() if hasattr(engine, "buckets") else None
+    verdicts = deduper.verdicts((item[1:] for item in items), buckets=buckets,
+                                defer_index=True)
+    return verdicts, dropped
+
+
+def _write(outdir: Path, spool: _Spool, bodies: _Spool, verdicts: dict,
+           dropped: dict[str, list[int]], summary: RunSummary) -> None:
+    """Write text/, documents.jsonl and errors.jsonl from the spool and the verdicts."""
+    kept = [item[1] for item in bodies if verdicts[item[0]].duplicate_of is None]
+    names = iter(assign_text_paths(kept))
+    del kept
+    with RunWriter(outdir) as writer:
+        for entry in spool:
+            summary.read += 1
+            if entry[0] == "error":
+                writer.add_error(entry[1])
+                summary.errors += 1
+                continue
+            _, doc_id, chars_in, title, text, head, tail, packed = entry
+            summary.chars_in += chars_in
+            verdict = verdicts[doc_id]
+            dup = verdict.duplicate_of
+            if doc_id in dropped:  # site repeats removed: the record changes, rebuild it
+                doc = _unpack(packed)
+                site_profile.remove_repeats(doc, dropped[doc_id])  # as decided for dedup
+                text = doc.text
+                head, tail = _record_parts(doc)
+            name = None
+            if dup is None:
+                name = next(names)
+                summary.kept += 1
+                summary.chars_out += len(text)
+                writer.write_text(name, title, text)
+            else:
+                summary.duplicates += 1
+            writer.add_document_line(_record_line(
+                head, tail, dup, verdict.similarity, verdict.cluster,
+                "text/" + name if name is not None else None))
+

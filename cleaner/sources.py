@@ -1,19 +1,25 @@
-"""Find the input files a run reads, and read each one's bytes safely.
+"""Find the inputs a run reads, and read each one's bytes safely.
 
-Listing and reading are separate so that a bad file (unreadable, truncated
-gzip, too large) becomes one error record at the document boundary instead of
-stopping the walk. Order is deterministic: arguments as given, folder contents
-sorted by relative path.
+Inputs are page files (HTML or text dumps, optionally .gz, .bz2 or .xz) and
+containers of many pages: WARC files and JSONL files (`cleaner.containers`),
+or JSONL on stdin (`-`). Listing and reading are separate so that a bad file
+(unreadable, truncated gzip, too large) becomes one error record at the
+document boundary instead of stopping the walk; a page file is read by the
+worker that cleans it, a container's records are read here, in order, as the
+run consumes them. Order is deterministic: arguments as given, folder contents
+sorted by relative path, records in file order.
 """
 
 from __future__ import annotations
 
+import bz2
+import lzma
 import os
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 #: Extensions taken from folders (a file named on the command line is always
 #: read, whatever its name). Each is also accepted with ".gz" appended.
@@ -25,6 +31,14 @@ PAGE_EXTENSIONS: dict[str, str] = {
 }
 GZIP_SUFFIX = ".gz"
 GZIP_MAGIC = b"\x1f\x8b"
+BZ2_MAGIC = b"BZh"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+#: Compressed single files: suffix -> format.
+COMPRESSED_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+#: Files holding many pages (each also accepted compressed).
+CONTAINER_EXTENSIONS = {".warc": "warc", ".jsonl": "jsonl"}
+#: The argument that means "JSONL on standard input".
+STDIN = "-"
 
 _MB = 1024 * 1024
 
@@ -53,44 +67,71 @@ class Input:
             separators; the file name for a file argument); output names derive
             from it so the output tree mirrors the input tree.
         kind_hint: ``"html"`` or ``"text"`` from the extension, None if unknown.
+        data: the page's bytes, for a record read from a container (a page
+            file's are read by the worker that cleans it).
+        url: the page's URL, when the container says (a WARC target URI).
+        charset: a charset declared outside the page (an HTTP header).
+        doc_id: the document id the container gives (a JSONL "id").
+        fields: other fields of a JSONL record, passed through to the output.
+        error: why this record cannot be read (it becomes an error record).
     """
 
     source: str
     relpath: str
     kind_hint: str | None
+    data: bytes | None = None
+    url: str | None = None
+    charset: str | None = None
+    doc_id: str | None = None
+    fields: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def strip_compression(name: str) -> str:
+    """The name without a compression suffix (``a.html.bz2`` -> ``a.html``)."""
+    stem, ext = os.path.splitext(name)
+    return stem if ext.lower() in COMPRESSED_SUFFIXES else name
 
 
 def kind_from_name(name: str) -> str | None:
-    """The kind an extension suggests (``.gz`` stripped first), or None."""
-    lowered = name.lower().removesuffix(GZIP_SUFFIX)
-    return PAGE_EXTENSIONS.get(os.path.splitext(lowered)[1])
+    """The kind an extension suggests (a compression suffix stripped first), or None."""
+    return PAGE_EXTENSIONS.get(os.path.splitext(strip_compression(name).lower())[1])
+
+
+def container_from_name(name: str) -> str | None:
+    """"warc" or "jsonl" for a container's name (compressed or not), else None."""
+    return CONTAINER_EXTENSIONS.get(os.path.splitext(strip_compression(name).lower())[1])
 
 
 def is_accepted(name: str) -> bool:
-    """Whether a file found in a folder is a page to read."""
-    return kind_from_name(name) is not None
+    """Whether a file found in a folder is a page or a container to read."""
+    return kind_from_name(name) is not None or container_from_name(name) is not None
 
 
-def iter_inputs(paths: Sequence[str]) -> Iterator[Input]:
-    """Yield the files to read from file and folder arguments, in a fixed order.
+def list_files(paths: Sequence[str]) -> list[tuple[str, str]]:
+    """The files to read, as (path, relpath), from file and folder arguments, in order.
 
-    A file argument is yielded whatever its extension; folders are walked
+    A file argument is taken whatever its extension; folders are walked
     recursively, keeping accepted extensions and skipping hidden entries.
     Symlinks are followed, but a folder already walked is not walked again (no
-    loops), and a file reached twice is yielded once, the first time.
+    loops), and a file reached twice is taken once, the first time. `-`
+    stands for JSONL on standard input.
 
     Raises:
-        FileNotFoundError: an argument does not exist (all are checked before
-            the first file is yielded).
+        FileNotFoundError: an argument does not exist (all are checked first).
         OSError: a folder argument cannot be listed. (A subfolder that cannot
-            be listed is yielded instead, so reading it records an error.)
+            be listed is listed itself, so reading it records an error.)
     """
     for arg in paths:
-        if not Path(arg).exists():
+        if arg != STDIN and not Path(arg).exists():
             raise FileNotFoundError(f"input path not found: {arg}")
     seen_files: set[str] = set()
     seen_dirs: set[str] = set()
+    out: list[tuple[str, str]] = []
     for arg in paths:
+        if arg == STDIN:
+            out.append((STDIN, "stdin"))
+            continue
         root = Path(arg)
         if root.is_dir():
             found = sorted(_walk(root, "", seen_dirs), key=lambda pair: pair[1])
@@ -101,7 +142,38 @@ def iter_inputs(paths: Sequence[str]) -> Iterator[Input]:
             if real in seen_files:
                 continue
             seen_files.add(real)
-            yield Input(source=str(path), relpath=relpath, kind_hint=kind_from_name(path.name))
+            out.append((str(path), relpath))
+    return out
+
+
+def has_containers(files: Sequence[tuple[str, str]]) -> bool:
+    """Whether any of the files is a container (so the number of pages is unknown)."""
+    return any(path == STDIN or container_from_name(path) for path, _ in files)
+
+
+def expand(files: Sequence[tuple[str, str]], max_bytes: int = DEFAULT_MAX_BYTES
+           ) -> Iterator[Input]:
+    """The inputs of the listed files: a page file is one, a container one per record
+    (read lazily, as the run asks for them)."""
+    from cleaner import containers
+
+    for path, relpath in files:
+        if path == STDIN:
+            yield from containers.jsonl_inputs(None, relpath, max_bytes)
+        elif (which := container_from_name(path)) == "warc":
+            yield from containers.warc_inputs(path, relpath, max_bytes)
+        elif which == "jsonl":
+            yield from containers.jsonl_inputs(path, relpath, max_bytes)
+        else:
+            yield Input(source=path, relpath=relpath, kind_hint=kind_from_name(path))
+
+
+def iter_inputs(paths: Sequence[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Input]:
+    """Every input under the arguments, in a fixed order (`list_files`, then `expand`).
+
+    Raises FileNotFoundError or OSError as `list_files` does, before the first input.
+    """
+    return expand(list_files(paths), max_bytes)
 
 
 def _walk(folder: Path, prefix: str, seen_dirs: set[str]) -> Iterator[tuple[Path, str]]:
@@ -134,19 +206,31 @@ def _walk(folder: Path, prefix: str, seen_dirs: set[str]) -> Iterator[tuple[Path
 
 
 def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a file's bytes, decompressing gzip (by name or by magic bytes).
+    """Read an input's bytes, decompressing gzip, bzip2 or xz (by name or magic bytes).
 
     The limit applies to the decompressed size and is enforced while
-    decompressing, so a gzip bomb stops after ``max_bytes`` plus one chunk.
+    decompressing, so a gzip bomb stops after ``max_bytes``. A container's
+    record comes with its bytes (or its error) already.
 
     Raises:
         InputError: with a one-sentence message for errors.jsonl.
     """
+    if inp.error is not None:
+        raise InputError(inp.error)
+    if inp.data is not None:
+        if len(inp.data) > max_bytes:
+            raise InputError(f"record is larger than the limit of {format_size(max_bytes)}")
+        return inp.data
     try:
         with open(inp.source, "rb") as handle:
-            compressed = inp.source.lower().endswith(GZIP_SUFFIX)
-            if compressed or handle.peek(len(GZIP_MAGIC))[:2] == GZIP_MAGIC:
+            head = handle.peek(len(XZ_MAGIC))[: len(XZ_MAGIC)]
+            fmt = COMPRESSED_SUFFIXES.get(os.path.splitext(inp.source)[1].lower())
+            if fmt == "gzip" or head[:2] == GZIP_MAGIC:
                 return _read_gzip(handle, max_bytes)
+            if fmt == "bzip2" or head[:3] == BZ2_MAGIC:
+                return _read_stream(handle, max_bytes, "bzip2", bz2.BZ2Decompressor, OSError)
+            if fmt == "xz" or head == XZ_MAGIC:
+                return _read_stream(handle, max_bytes, "xz", lzma.LZMADecompressor, lzma.LZMAError)
             data = handle.read(max_bytes + 1)
     except FileNotFoundError as exc:
         raise InputError("file not found (deleted, or a broken link)") from exc
@@ -193,6 +277,38 @@ def _read_gzip(handle: BinaryIO, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+def _read_stream(handle: BinaryIO, max_bytes: int, name: str, make: Any,
+                 error: type[Exception]) -> bytes:
+    """Decompress a bzip2 or xz file (every stream), stopping past `max_bytes`."""
+    data = handle.read(max_bytes + GZIP_SLACK + 1)
+    if len(data) > max_bytes + GZIP_SLACK:
+        raise InputError(f"file is larger than the limit of {format_size(max_bytes)}")
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while data:
+            stream = make()
+            chunk = stream.decompress(data, max_bytes + 1 - total)
+            total += len(chunk)
+            if total > max_bytes:
+                raise InputError(
+                    f"decompressed file is larger than the limit of {format_size(max_bytes)}"
+                )
+            chunks.append(chunk)
+            if not stream.eof:
+                raise InputError(
+                    f"truncated {name} file (decompressed {total} bytes before the end)"
+                )
+            data = stream.unused_data
+            if not data.strip(b"\x00"):
+                break  # padding after the last stream
+    except InputError:
+        raise
+    except (error, EOFError, ValueError) as exc:
+        raise InputError(f"not a valid {name} file ({exc})") from exc
+    return b"".join(chunks)
+
+
 def _gzip_reason(exc: Exception) -> str:
     message = str(exc)
     if message.startswith("Not a gzipped file"):  # Python adds the bytes it saw
@@ -222,9 +338,8 @@ def text_relpath(relpath: str) -> str:
         >>> text_relpath("news/a.html.gz"), text_relpath("a"), text_relpath("b.txt")
         ('news/a.txt', 'a.txt', 'b.txt')
     """
-    if relpath.lower().endswith(GZIP_SUFFIX):
-        relpath = relpath[: -len(GZIP_SUFFIX)]
     folder, _, name = relpath.rpartition("/")
+    name = strip_compression(name)
     dot = name.rfind(".")
     stem = name[:dot] if dot > 0 else name
     return f"{folder}/{stem}.txt" if folder else f"{stem}.txt"

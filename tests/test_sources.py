@@ -97,9 +97,8 @@ def test_arguments_keep_their_order(tmp_path: Path) -> None:
 
 def test_missing_path_is_reported_before_anything_is_yielded(tmp_path: Path) -> None:
     make_tree(tmp_path, {"ok.txt": "x"})
-    inputs = iter_inputs([str(tmp_path), str(tmp_path / "nope")])
     with pytest.raises(FileNotFoundError, match="input path not found: .*nope"):
-        next(inputs)
+        next(iter_inputs([str(tmp_path), str(tmp_path / "nope")]))
 
 
 # --- read_input ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cleaner.dedup.bands import band_keys, choose_bands
-from cleaner.dedup.engine import DEFAULT_CHUNK, KEEP_POLICIES, BatchDedup, Verdict
+from cleaner.dedup.engine import DEFAULT_CHUNK, KEEP_POLICIES, BatchDedup, Verdict, commit_index
 from cleaner.dedup.shingles import DEFAULT_WORD_SHINGLE
 from cleaner.dedup.signatures import (
     DEFAULT_NUM_PERM,
@@ -152,6 +152,7 @@ class Deduper:
         self._ids: list[str] = []
         self._buckets: dict[int, list[int]] = {}
         self._seen: set[str] = set()
+        self.pending_index: tuple | None = None
 
     @property
     def settings(self) -> dict[str, object]:
@@ -241,20 +242,31 @@ class Deduper:
         return Match(doc_id=self.index.docs([best[0]])[best[0]].id, similarity=best[1])
 
     def verdicts(self, docs: Iterable[tuple[str, str]] | Iterable[tuple[str, str, dict]],
-                 chunk: int = DEFAULT_CHUNK, buckets: object = None) -> dict[str, Verdict]:
+                 chunk: int = DEFAULT_CHUNK, buckets: object = None,
+                 defer_index: bool = False) -> dict[str, Verdict]:
         """Cluster a batch (see `cluster`) and say, per document, what was decided
         and which cluster it is in. Items are (id, text) or (id, text, extra),
         where extra may hold "length", "date", "source", and "signed": the
         text's (shingle set, signature) from `signatures.sign`, made elsewhere
         (then the text may be None). `buckets` finds the candidate pairs
-        elsewhere (see `BatchDedup`)."""
+        elsewhere (see `BatchDedup`). With `defer_index`, what the index gets
+        is left in `self.pending_index` for `commit_index` (a run that saves
+        its verdicts before touching the index, so it can resume)."""
         batch = BatchDedup(self.threshold, self.num_perm, keep=self.keep, index=self.index,
                            memory_bytes=self.memory_bytes, chunk=chunk, buckets=buckets)
+        batch.defer_index = defer_index
         for item in docs:
             extra = item[2] if len(item) > 2 else {}
             batch.add(item[0], item[1], length=extra.get("length"), date=extra.get("date"),
                       source=extra.get("source"), signed=extra.get("signed"))
-        return batch.results()
+        out = batch.results()
+        self.pending_index = batch.pending_index
+        return out
+
+    def commit_index(self, pending: tuple | None) -> None:
+        """Add what a deferred `verdicts` call kept to the index (safe to repeat)."""
+        if self.index is not None and pending is not None:
+            commit_index(self.index, pending)
 
     def cluster(self, docs: Iterable[tuple[str, str]]) -> dict[str, DedupResult]:
         """Cluster a whole batch and keep one document per cluster.

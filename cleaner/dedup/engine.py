@@ -84,6 +84,17 @@ class Verdict:
         return self.duplicate_of is None
 
 
+def commit_index(index: IndexStore, pending: tuple, chunk: int = DEFAULT_CHUNK) -> None:
+    """Add a batch's kept documents to the index, one transaction per chunk.
+
+    Safe to repeat: a document already indexed under the same id is replaced.
+    """
+    docs, sigs, keys = pending
+    for start in range(0, len(docs), chunk):
+        index.add(docs[start : start + chunk], sigs[start : start + chunk],
+                  keys[start : start + chunk])
+
+
 def _date_key(date: str | None) -> tuple[int, str]:
     return (0, date) if date else (1, "")
 
@@ -117,6 +128,10 @@ class BatchDedup:
         self.index = index
         self.chunk = chunk
         self.buckets = buckets  # finds candidate pairs elsewhere (`pairs(keys, prints, valid)`)
+        # with an index: what `results` adds to it, and whether it waits for
+        # `commit_index` (a run that must save its verdicts first)
+        self.pending_index: tuple | None = None
+        self.defer_index = False
         self._sets = SetStore(memory_bytes)
         self._ids: list[str] = []
         self._seen: set[str] = set()
@@ -274,13 +289,11 @@ class BatchDedup:
         if self.index is not None:
             kept.sort()
             kept = [i for i in kept if not self._empty[i]]
-            for start in range(0, len(kept), self.chunk):
-                part = kept[start : start + self.chunk]
-                self.index.add(
-                    [(self._ids[i], self._sources[i], self._lengths[i], self._dates[i])
-                     for i in part],
-                    sigs[part], keys[part],
-                )
+            self.pending_index = (
+                [(self._ids[i], self._sources[i], self._lengths[i], self._dates[i]) for i in kept],
+                sigs[kept].copy(), keys[kept].copy())
+            if not self.defer_index:
+                commit_index(self.index, self.pending_index, self.chunk)
         for i, verdict in enumerate(verdicts):
             out[self._ids[i]] = verdict
         self._sets.close()
@@ -308,4 +321,4 @@ class _Rows:
         return self._data[: self._size]
 
 
-__all__ = ["DEFAULT_CHUNK", "KEEP_POLICIES", "BatchDedup", "Verdict"]
+__all__ = ["DEFAULT_CHUNK", "KEEP_POLICIES", "BatchDedup", "Verdict", "commit_index"]
