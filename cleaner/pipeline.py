@@ -172,6 +172,19 @@ def error_message(exc: BaseException) -> str:
     return f"could not clean the page ({type(exc).__name__}: {exc})"
 
 
+def layout(doc: Document) -> str:
+    """The page's blocks in page order, a letter each: `t` the title, `k` kept (the
+    n-th `k` is the n-th paragraph of the record's text), `r` removed (the n-th `r`
+    is the n-th entry of `removed`). With it, a report can show the page whole.
+
+    Example:
+        >>> layout(Document("x", "text", [Block("Menu", "line", False, "navigation"),
+        ...                               Block("A title", "title"), Block("Body.", "paragraph")]))
+        'rtk'
+    """
+    return "".join("r" if not b.kept else "t" if b.kind == "title" else "k" for b in doc.blocks)
+
+
 def document_record(doc: Document, duplicate_of: str | None, similarity: float | None,
                     cluster: str | None = None) -> dict:
     """The documents.jsonl record of a document."""
@@ -189,6 +202,7 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
         "removed": doc.removed,
         "language": doc.meta.get("language"),
         "encoding": doc.meta.get("encoding"),
+        "layout": layout(doc),
         # a JSONL record's other fields, passed through (never over our own keys)
         **{k: v for k, v in (doc.meta.get("fields") or {}).items() if k not in _OWN_KEYS},
     }
@@ -196,7 +210,7 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
 
 #: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
 _HEAD_KEYS = ("id", "source", "url", "kind", "title", "date", "text")
-_TAIL_KEYS = ("removed", "language", "encoding")
+_TAIL_KEYS = ("removed", "language", "encoding", "layout")
 _OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
                        "text_path"))
 
