@@ -2,6 +2,7 @@
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint eval bench-dedup bench-scale install clean-out
 
@@ -15,8 +16,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/cleaner clean seeds/ -o out/
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
+
+# The report's browser tests drive Debian's Chromium with Playwright (never a
+# downloaded browser): installed from Debian's packages when it is missing.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check cleaner tests

@@ -102,6 +102,8 @@ def main() -> None:
       cleaner clean seeds/ -o out/
       cleaner clean dumps/ more/page.html.gz -o out/ --threshold 0.9 --quiet
       cleaner clean today/ -o out/ --index crawl-index.sqlite
+      cleaner explain seeds/000_1dc8f56cb09fc03a.txt
+      cleaner report out/
       cleaner dedup records.jsonl -o deduped.jsonl
       cleaner eval --worst 5
     """
@@ -133,10 +135,13 @@ def main() -> None:
               "(checked while decompressing); a larger one is an error record.")
 @click.option("--restart", is_flag=True, help="Start from scratch instead of resuming an "
               "interrupted run in OUTDIR.")
+@click.option("--report", "make_report", is_flag=True,
+              help="Also write OUTDIR/report.html (see `cleaner report`).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing summary.")
 def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep: str,
                   index: Path | None, jobs: int | None, timeout: float, engine: str,
-                  scheduler: str | None, max_bytes: int, restart: bool, quiet: bool) -> None:
+                  scheduler: str | None, max_bytes: int, restart: bool, make_report: bool,
+                  quiet: bool) -> None:
     """Clean page dumps into OUTDIR: files, folders, WARC and JSONL files, or - (stdin).
 
     Pages are HTML or text dumps, plain or compressed (.gz, .bz2, .xz).
@@ -162,6 +167,7 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
       cleaner clean today/ -o out/today --index crawl-index.sqlite --keep earliest
       cleaner clean huge/ -o out/ --jobs 8 --timeout 60
       cleaner clean huge/ -o out/ --engine dask --scheduler tcp://10.0.0.5:8786
+      cleaner clean seeds/ -o out/ --report     # and open out/report.html
     """
     for path in inputs:
         if path != "-" and not Path(path).exists():
@@ -199,6 +205,99 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
             click.echo(f"resumed an interrupted run after {summary.resumed_at:,} inputs.",
                        err=True)
         click.echo(summary.line(), err=True)
+    if make_report:
+        from cleaner.report import write_report
+
+        path = write_report(outdir)
+        if not quiet:
+            click.echo(f"report: {path}", err=True)
+
+
+@main.command("report")
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def report_command(outdir: Path) -> None:
+    """Write OUTDIR/report.html: what a `cleaner clean` run kept, removed and why.
+
+    One self-contained file (no external scripts, fonts or styles; it opens
+    offline): the run's figures; charts of characters kept and removed per
+    document and of removals by reason; every document's blocks in page
+    order, removed ones struck through with their reason, with a filter for
+    one reason; duplicate clusters side by side with their similarity; the
+    errors. Documents are shown 25 at a time, so a large run opens quickly.
+
+    \b
+    Examples:
+      cleaner report out/
+      cleaner clean seeds/ -o out/ --report
+    """
+    from cleaner.report import ReportError, write_report
+
+    try:
+        path = write_report(outdir)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the report in {str(outdir)!r}: "
+                                   f"{exc.strerror or exc}") from exc
+    click.echo(str(path))
+
+
+#: How `explain` marks each block (and its colour on a terminal).
+_MARKS = {"title": ("TITLE  ", "cyan"), "kept": ("KEPT   ", "green"),
+          "removed": ("REMOVED", "red")}
+
+
+@main.command("explain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--kind", type=click.Choice(["html", "text"]), default=None,
+              help="What the file is. [default: from its extension, else sniffed]")
+@click.option("--url", default=None, help="The page's URL, if known.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Largest page read, after decompression.")
+def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int) -> None:
+    """Show what cleaning FILE keeps and removes, block by block, and why.
+
+    Each block of the page, in page order, is marked TITLE, KEPT or REMOVED
+    (with its reason, from the vocabulary the README lists); then the title,
+    the date and the size of the clean text. Colour on a terminal, plain
+    text when piped.
+
+    \b
+    Examples:
+      cleaner explain seeds/000_1dc8f56cb09fc03a.txt
+      cleaner explain crawl/page.html.gz --url https://example.org/a
+      cleaner explain dump.data --kind text | less
+    """
+    from cleaner.pipeline import clean, error_message
+    from cleaner.sources import Input, kind_from_name, read_input
+
+    inp = Input(file, Path(file).name, kind or kind_from_name(file))
+    try:
+        doc = clean(read_input(inp, max_bytes=max_bytes), kind=inp.kind_hint, source=file,
+                    url=url)
+    except Exception as exc:  # the one page: say why it cannot be cleaned, no traceback
+        raise click.ClickException(f"{file}: {error_message(exc)}") from exc
+    width = len(str(len(doc.blocks)))
+    for number, block in enumerate(doc.blocks, 1):
+        state = "removed" if not block.kept else "title" if block.kind == "title" else "kept"
+        mark, colour = _MARKS[state]
+        line = f"{number:>{width}} " + click.style(mark, fg=colour, bold=state != "removed")
+        if block.kept:
+            line += " " + block.text
+        else:
+            line += " " + click.style(f"[{block.reason}]", fg="yellow") + " " + click.style(
+                block.text, dim=True)
+        click.echo(line)
+    body = doc.text
+    kept = sum(1 for b in doc.blocks if b.kept and b.kind != "title")
+    removed = sum(1 for b in doc.blocks if not b.kept)
+    click.echo()
+    click.echo(f"title: {doc.title or '(none)'}")
+    click.echo(f"date: {doc.date or '(none)'}")
+    click.echo(f"kind: {doc.kind}; encoding: {doc.meta.get('encoding') or 'text'}; "
+               f"language: {doc.meta.get('language') or 'unknown'}")
+    click.echo(f"clean text: {len(body):,} characters in {kept} blocks, from "
+               f"{doc.chars_in:,} characters in; {removed} blocks removed")
 
 
 @main.command("dedup")
