@@ -16,6 +16,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from cleaner.document import REASONS
 from cleaner.runstate import STATE_DIR
 from cleaner.sinks import DOCUMENTS_FILE, ERRORS_FILE, atomic_write
 
@@ -122,6 +123,7 @@ def report_data(outdir: Path) -> dict:
     summary = _summary(outdir, docs, errors)
     return {"summary": summary,
             "reasons": [[r, reasons[r], reason_chars[r]] for r, _ in reasons.most_common()],
+            "meanings": {r: REASONS.get(r, "") for r in reasons},
             "docs": docs, "clusters": cluster_list,
             "errors": [[str(e.get("source", "")), str(e.get("error", ""))] for e in errors]}
 
@@ -155,18 +157,19 @@ def _reasons_svg(reasons: list[list]) -> str:
         return '<p class="none">Nothing was removed.</p>'
     top = max(count for _, count, _ in reasons)
     row, label, width = 22, 170, 420
-    parts = [f'<svg class="chart" id="reasons-chart" role="img" width="{label + width + 90}" '
+    parts = [f'<svg class="chart" id="reasons-chart" role="img" width="{label + width + 200}" '
              f'height="{row * len(reasons) + 10}" aria-label="Blocks removed by reason">']
     for i, (reason, count, chars) in enumerate(reasons):
         y = 5 + i * row
         w = max(2, round(width * count / top))
         name = html.escape(reason)
+        meaning = html.escape(REASONS.get(reason, ""))
         parts.append(
-            f'<g class="bar" data-reason="{name}"><title>{name}: {count:,} blocks, '
-            f'{chars:,} characters</title>'
+            f'<g class="bar" data-reason="{name}"><title>{name}: {meaning}</title>'
             f'<text x="{label - 6}" y="{y + 14}" text-anchor="end">{name}</text>'
             f'<rect x="{label}" y="{y + 2}" width="{w}" height="{row - 6}" rx="2"></rect>'
-            f'<text x="{label + w + 6}" y="{y + 14}">{count:,}</text></g>')
+            f'<text x="{label + w + 6}" y="{y + 14}">{count:,} '
+            f'<tspan class="quiet">({chars:,} characters)</tspan></text></g>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -177,9 +180,13 @@ def render(data: dict) -> str:
     figures = [("read", "documents read"), ("kept", "kept"), ("duplicates", "duplicates"),
                ("errors", "errors"), ("chars_in", "characters in"),
                ("chars_out", "characters out")]
+    share = f"{s['chars_out'] / s['chars_in']:.0%} of characters in" if s["chars_in"] else ""
+    notes = {"chars_out": share}
     cards = "".join(
         f'<div class="card" data-figure="{key}"><div class="value">{s[key]:,}</div>'
-        f'<div class="label">{label}</div></div>' for key, label in figures)
+        f'<div class="label">{label}</div>'
+        + (f'<div class="note">{notes[key]}</div>' if notes.get(key) else "") + "</div>"
+        for key, label in figures)
     options = "".join(f'<option value="{html.escape(r)}">{html.escape(r)} ({c:,})</option>'
                       for r, c, _ in data["reasons"])
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -214,6 +221,7 @@ h2{font-size:17px;margin:0 0 12px}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
 .card{border:1px solid #dde1e7;border-radius:6px;padding:10px 16px;min-width:120px}
 .card .value{font-size:22px;font-weight:600}.card .label{color:#5b6475;font-size:13px}
+.card .note{color:#2e8b57;font-size:12px}.chart .quiet{fill:#8a909c}
 .chart text{font-size:12px;fill:#1d2330}.chart rect{fill:#c0392b}
 .chart rect.kept{fill:#2e8b57}.chart rect.removed{fill:#d98c84}
 .controls{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin-bottom:10px}
@@ -275,6 +283,7 @@ function el(tag, attrs, ...kids) {
 function pager(host, count, page, go) {
   host.textContent = "";
   const pages = Math.max(1, Math.ceil(count / PAGE));
+  if (pages === 1) { host.append(el("span", {}, `${count.toLocaleString()} in all`)); return; }
   const prev = el("button", {type: "button"}, "\\u2039 previous");
   const next = el("button", {type: "button"}, "next \\u203a");
   prev.disabled = page <= 0; next.disabled = page >= pages - 1;
@@ -341,11 +350,14 @@ function renderDocs() {
       if (state.reason && (code !== "r" || reason !== state.reason)) continue;
       const kind = code === "r" ? "removed" : code === "t" ? "title" : "kept";
       const block = el("div", {"class": `block ${kind}`});
-      if (code === "r") block.append(el("span", {"class": "reason"}, reason));
+      if (code === "r") {
+        block.append(el("span", {"class": "reason", title: DATA.meanings[reason] || ""}, reason));
+      }
       block.append(el("span", {"class": "text"}, text));
       box.append(block);
     }
-    if (state.reason) box.open = true;
+    // a filtered list, or a run of a few pages: shown open
+    if (state.reason || DATA.docs.length <= 3) box.open = true;
     list.append(box);
   }
 }
