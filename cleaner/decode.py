@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 
 import charset_normalizer
+
+from cleaner.language import guess
 
 #: How many leading bytes the binary checks look at. 8 KB holds the markup head
 #: and the start of the body of a typical page, enough for a stable share.
@@ -40,9 +43,37 @@ UTF16_OTHER_PARITY_MAX = 0.05
 
 #: Bytes that fail UTF-8 are still decoded as UTF-8 (with U+FFFD) when valid
 #: multi-byte characters outnumber them this many times: a UTF-8 page with a few
-#: broken bytes, not a legacy encoding (whose accented bytes almost never form
-#: valid UTF-8 sequences).
-MOSTLY_UTF8_RATIO = 10
+#: broken bytes, not a legacy encoding. Legacy text forms valid UTF-8 sequences
+#: by chance at most ~0.4 times per bad byte (EUC-JP 0.38, Shift_JIS 0.33, GBK
+#: 0.30, EUC-KR 0.21, Big5 0.09; single-byte code pages ~0), so 3 leaves a wide
+#: margin, where 10 let one stray byte turn a page with a few accents into mojibake.
+MOSTLY_UTF8_RATIO = 3
+#: The same when the page or its HTTP header says UTF-8: browsers then decode
+#: UTF-8 whatever the bytes; valid sequences need only match the bad bytes.
+DECLARED_UTF8_RATIO = 1
+
+#: BOM-less UTF-16 of non-Latin text has no NUL parity. When NULs are many (or
+#: a UTF-16 label says so), each byte order is tried: the right one gives text
+#: in the blocks real text uses (this share of its characters at least); the
+#: wrong one scatters characters over rare blocks, and binary data gives about half.
+UTF16_COMMON_SHARE = 0.9
+#: (first, last) code points of the blocks real text is written in.
+COMMON_BLOCKS: tuple[tuple[int, int], ...] = (
+    (0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x52F),
+    (0x590, 0x6FF), (0x900, 0xDFF), (0xE00, 0xE7F), (0x2010, 0x205E), (0x20AC, 0x20AC),
+    (0x3000, 0x30FF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xFF00, 0xFFEF),
+)  # fmt: skip
+
+#: Detection ties: candidates whose chaos is within this of the best one's are
+#: told apart by the guessed language's letters (see `_alphabet_score`).
+CHAOS_TIE = 0.01
+#: ...on this much of the page: a language shows in its first few paragraphs.
+ALPHABET_SAMPLE_CHARS = 20_000
+#: Japanese in a Japanese encoding: a strict decode where kana make up at least
+#: this share of the non-ASCII characters (Japanese prose: 40-60%; other text
+#: decoded as Shift_JIS or EUC-JP gives half-width katakana and rare kanji).
+KANA_SHARE = 0.2
+JAPANESE_CODECS = ("cp932", "euc_jp")
 
 #: Labels browsers treat as a superset encoding (WHATWG Encoding Standard): the
 #: labelled codec would reject characters such pages really contain.
@@ -136,6 +167,10 @@ _CONTROL_CHARS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # Undecodable bytes under errors="surrogateescape", and every non-ASCII character.
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+_KANA = re.compile("[\u3040-\u30ff]")
+_COMMON = re.compile(
+    "[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in COMMON_BLOCKS) + "]"
+)
 
 
 class DecodeError(ValueError):
@@ -169,14 +204,15 @@ def decode(raw: bytes, *, declared: str | None = None) -> tuple[str, str]:
 
     sample = raw[:SAMPLE_BYTES]
     bom = _bom_encoding(raw)
-    wide = bom if bom not in (None, "utf-8-sig") else _utf16_without_bom(sample)
-    if wide is None and sample.count(0) > MAX_NUL_SHARE * len(sample):
-        raise DecodeError("binary content, not a text or HTML page")
-
+    wide = _wide_encoding(raw, sample, bom, declared)
     text, encoding = _decode_chain(raw, declared=declared, bom=bom, wide=wide)
     head = text[:SAMPLE_BYTES]
     if head and len(_CONTROL_CHARS.findall(head)) > MAX_CONTROL_SHARE * len(head):
-        raise DecodeError("binary content, not a text or HTML page")
+        # a last chance: UTF-16 of non-Latin text (no BOM, no NULs, no label)
+        wide = None if bom or wide else _utf16_by_content(sample, _wide_label(declared))
+        if wide is None:
+            raise DecodeError("binary content, not a text or HTML page")
+        text, encoding = raw.decode(wide, errors="replace"), wide
 
     if "\x00" in text:  # each replace copies the page: only when needed
         text = text.replace("\x00", "")
@@ -241,6 +277,50 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
+def _wide_encoding(raw: bytes, sample: bytes, bom: str | None, declared: str | None) -> str | None:
+    """UTF-16/32 by BOM, NUL parity or content; many NULs and none of these is binary."""
+    if bom not in (None, "utf-8-sig"):
+        return bom
+    wide = _utf16_without_bom(sample)
+    many_nuls = sample.count(0) > MAX_NUL_SHARE * len(sample)
+    labelled = _wide_label(declared)
+    if wide is None and bom is None and (
+        many_nuls or (labelled and _try(raw, "utf-8") is None)
+    ):
+        wide = _utf16_by_content(sample, labelled)
+    if wide is None and many_nuls:
+        raise DecodeError("binary content, not a text or HTML page")
+    return wide
+
+
+def _wide_label(declared: str | None) -> tuple[str, ...]:
+    """The UTF-16 byte orders a declared label allows (none for other labels)."""
+    codec = charset_codec(declared)
+    if codec in ("utf-16-le", "utf-16-be"):
+        return (codec,)
+    return ("utf-16-le", "utf-16-be") if codec == "utf-16" else ()
+
+
+def _common_share(text: str) -> float:
+    return len(_COMMON.findall(text)) / len(text) if text else 0.0
+
+
+def _utf16_by_content(sample: bytes, orders: tuple[str, ...]) -> str | None:
+    """BOM-less UTF-16 without NUL parity (non-Latin text), by what each byte order gives.
+
+    Only asked with other evidence of UTF-16 (many NULs, a UTF-16 label, or
+    control characters in every 8-bit reading): EUC-KR read as UTF-16-BE is all
+    Hangul, so plausible characters alone prove nothing.
+    """
+    even = sample[: len(sample) // 2 * 2]
+    best, best_share = None, UTF16_COMMON_SHARE
+    for codec in orders or ("utf-16-le", "utf-16-be"):
+        share = _common_share(even.decode(codec, errors="replace"))
+        if share >= best_share:
+            best, best_share = codec, share
+    return best
+
+
 def _in_page_charset(raw: bytes) -> str | None:
     head = raw[:META_SCAN_BYTES]
     for pattern in (_META_CHARSET, _XML_ENCODING):
@@ -275,16 +355,18 @@ def _decode_chain(
     declared_codec = charset_codec(declared)
     if declared_codec and declared_codec.startswith(("utf-16", "utf-32")):
         declared_codec = None  # a wide label on bytes without wide patterns is wrong
-    for codec in (declared_codec, _in_page_charset(raw), "utf-8"):
+    in_page = _in_page_charset(raw)
+    for codec in (declared_codec, in_page, "utf-8"):
         text = _try(raw, codec)
         if codec is not None and text is not None:
             return text, codec
 
-    mostly = _mostly_utf8(raw)
+    said_utf8 = "utf-8" in (declared_codec, in_page)
+    mostly = _mostly_utf8(raw, DECLARED_UTF8_RATIO if said_utf8 else MOSTLY_UTF8_RATIO)
     if mostly is not None:
         return mostly, "utf-8"
 
-    codec = _detect(raw)
+    codec = _japanese(raw) or _detect(raw)
     if codec is not None:
         text = _try(raw, codec)
         if text is None:  # the detector samples chunks; a later one may be bad
@@ -297,25 +379,72 @@ def _detect(raw: bytes) -> str | None:
     """Guess the encoding among those the web uses; ties go to windows-1252.
 
     On short inputs the detector often scores several code pages the same (a
-    lone "\xff" is equally Farsi cp1006 or Western cp1252); with no evidence to
-    separate them, the browser default is the least surprising answer.
+    lone "\xff" is equally Farsi cp1006 or Western cp1252); guesses it can
+    hardly tell apart are ranked by the letters of the page's language first
+    (`_alphabet_score`), and with no evidence left to separate them, the
+    browser default is the least surprising answer.
     """
     matches = charset_normalizer.from_bytes(raw, cp_isolation=list(WEB_ENCODINGS))
     best = matches.best()
     if best is None:
         return None
-    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    score = _alphabet_score(str(best))
+    scored = [(m, score(m) if score else 0) for m in matches
+              if m.chaos <= best.chaos + CHAOS_TIE]
+    best_score = 0
+    if score is not None:
+        best, best_score = max(scored, key=lambda pair: pair[1])  # the first of equals
+    tied = [m for m, points in scored if points == best_score
+            and (m.chaos, m.coherence) == (best.chaos, best.coherence)]
     if any(FALLBACK_CODEC in m.could_be_from_charset for m in tied):
         return FALLBACK_CODEC
     return charset_codec(best.encoding) or best.encoding
 
 
-def _mostly_utf8(raw: bytes) -> str | None:
+def _alphabet_score(text: str) -> Callable[[object], int] | None:
+    """A score telling near-tied guesses apart by the letters of the page's language.
+
+    The detector's language models hardly tell ISO-8859-2 from windows-1250 or
+    ISO-8859-10 (Czech "š" is a letter in each: "ą" or "đ" in the wrong one).
+    The accented letters of the guessed language's stop words do: each one a
+    guess decodes counts for it, any other non-ASCII letter against it. None
+    when the language has no accented letters (English): nothing to tell.
+    """
+    lang = guess(text[:ALPHABET_SAMPLE_CHARS])
+    alphabet = {c for word in lang.stopwords for c in word if c.isalpha() and not c.isascii()}
+    if not alphabet:
+        return None
+
+    def score(match: object) -> int:
+        sample = str(match)[:ALPHABET_SAMPLE_CHARS].casefold()
+        letters = [c for c in sample if c.isalpha() and not c.isascii()]
+        return 2 * sum(c in alphabet for c in letters) - len(letters)
+
+    return score
+
+
+def _japanese(raw: bytes) -> str | None:
+    """Shift_JIS or EUC-JP Japanese, which the detector misjudges on short pages.
+
+    Its mess measure counts kana as rare characters, so a page of Japanese
+    prose with little markup is refused by every codec and ends as windows-1252.
+    """
+    for codec in JAPANESE_CODECS:
+        text = _try(raw, codec)
+        if text is None:
+            continue
+        wide = _NON_ASCII.findall(text)
+        if wide and len(_KANA.findall(text)) >= KANA_SHARE * len(wide):
+            return codec
+    return None
+
+
+def _mostly_utf8(raw: bytes, ratio: float) -> str | None:
     """Decode UTF-8 with a few broken bytes (truncation, a stray byte) as UTF-8."""
     text = raw.decode("utf-8", errors="surrogateescape")
     bad = len(_ESCAPED_BYTE.findall(text))
     good = len(_NON_ASCII.findall(text)) - bad
-    if good == 0 or bad * MOSTLY_UTF8_RATIO > good:
+    if good == 0 or bad * ratio > good:
         return None
     return raw.decode("utf-8", errors="replace")
 

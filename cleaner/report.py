@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cleaner.document import REASONS
 from cleaner.runstate import STATE_DIR
-from cleaner.sinks import DOCUMENTS_FILE, ERRORS_FILE, atomic_write
+from cleaner.sinks import DOCUMENTS_FILE, ERRORS_FILE, atomic_write, json_line
 
 REPORT_FILE = "report.html"
 #: Characters of one block shown in the report (the rest is cut, with a mark).
@@ -189,7 +189,7 @@ def render(data: dict) -> str:
         for key, label in figures)
     options = "".join(f'<option value="{html.escape(r)}">{html.escape(r)} ({c:,})</option>'
                       for r, c, _ in data["reasons"])
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    payload = json_line(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     payload = payload.replace("</", "<\\/").replace("<!--", "<\\!--")
     return (_PAGE.replace("@@CARDS@@", cards)
             .replace("@@REASONS_SVG@@", _reasons_svg(data["reasons"]))

@@ -36,6 +36,25 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_line(text: str) -> str:
+    """JSON text (from `json.dumps(..., ensure_ascii=False)`) made safe to write as UTF-8
+    on one line: line-breaking characters and lone surrogates escaped.
+
+    A lone surrogate comes from a file name that is not valid UTF-8 (Python
+    keeps its bytes as U+DC80-U+DCFF); as `\\udcXX` it is valid JSON, and
+    `json.loads` then `os.fsencode` give the original name back. Both only
+    occur inside JSON strings, where the escapes mean the same.
+    """
+    for char, escape in _LINE_BREAKING.items():
+        text = text.replace(char, escape)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
 def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` (UTF-8 for str) so readers never see a partial file.
 
@@ -204,9 +223,7 @@ class RunWriter:
         if self._closed:
             raise ValueError("RunWriter is closed")
         handle, _ = self._lists[name]
-        for char, escape in _LINE_BREAKING.items():
-            line = line.replace(char, escape)  # only occur inside strings
-        handle.write(line + "\n")
+        handle.write(json_line(line) + "\n")
 
     def close(self) -> None:
         """Flush both lists and move them into place; safe to call twice."""

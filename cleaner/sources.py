@@ -15,6 +15,7 @@ from __future__ import annotations
 import bz2
 import lzma
 import os
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -223,6 +224,10 @@ def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         return inp.data
     try:
         with open(inp.source, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes + GZIP_SLACK:
+                # refused unread (devices and pipes report no size: the read decides)
+                raise InputError(f"file is larger than the limit of {format_size(max_bytes)}")
             head = handle.peek(len(XZ_MAGIC))[: len(XZ_MAGIC)]
             fmt = COMPRESSED_SUFFIXES.get(os.path.splitext(inp.source)[1].lower())
             if fmt == "gzip" or head[:2] == GZIP_MAGIC:

@@ -39,7 +39,14 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 from cleaner.dates import find_date, is_dateline
 from cleaner.document import Block
 from cleaner.extract import text as text_classifier
-from cleaner.extract.page import PageLine, PageMeta, page_lines, page_meta, walk
+from cleaner.extract.page import (
+    PageLine,
+    PageMeta,
+    flatten_deep,
+    page_lines,
+    page_meta,
+    walk,
+)
 from cleaner.language import Language, count_words, guess
 from cleaner.strip import rules
 
@@ -92,15 +99,36 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-# trafilatura's parser settings, with lxml's C-level class lookup instead of
-# lxml.html's Python one (which picks FormElement, InputElement...; neither
-# trafilatura nor we need those): building element proxies is a large share of
-# the time of every pass over a page.
-_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
-                               remove_comments=True, remove_pis=True)
-_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
-    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
-    pi=lxml.html.HtmlProcessingInstruction))
+def _make_parser() -> lxml.html.HTMLParser:
+    """trafilatura's parser settings, with two changes.
+
+    lxml's C-level class lookup instead of lxml.html's Python one (which picks
+    FormElement, InputElement...; neither trafilatura nor we need those):
+    building element proxies is a large share of the time of every pass over a
+    page. And `huge_tree`: without it libxml2 gives up (the rest of the page
+    silently lost) at a text node or attribute over 10 MB, such as an inlined
+    script or a data: image, or past 256 levels of nesting. The HTML parser
+    expands no entities, so the option opens no entity bomb, and the input size
+    is bounded before parsing (`sources.DEFAULT_MAX_BYTES`).
+    """
+    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                  remove_comments=True, remove_pis=True, huge_tree=True)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction))
+    return parser
+
+
+#: One parser per thread: a parser's error log (read to see whether the parse
+#: stopped short, `_hit_depth_limit`) is shared by the threads using it.
+_PARSERS = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _make_parser()
+    return parser
 
 
 #: Set in a thread while it runs trafilatura for `extract`.
@@ -145,25 +173,39 @@ def load_html(html: str) -> lxml.html.HtmlElement | None:
     beginning = html[:50].lower()
     dubious = is_dubious_html(beginning)
     html = repair_faulty_html(html, beginning)
+    tree = _parse(html)
+    if tree is not None and _hit_depth_limit():
+        # nested deeper than libxml2 goes: the rest of the page was dropped
+        tree = _parse(flatten_deep(html))
+    if tree is not None and dubious and len(tree) < 2:
+        return None
+    return tree
+
+
+def _parse(html: str) -> lxml.html.HtmlElement | None:
     tree = None
     try:
-        tree = lxml.html.fromstring(html, parser=_PARSER)
+        tree = lxml.html.fromstring(html, parser=_parser())
     except ValueError:  # a str with an encoding declaration: parse the bytes
         tree = _parse_bytes(html)
     except Exception:  # noqa: BLE001 - anything lxml raises means "not parsed"
         tree = None
     if tree is None or len(tree) < 1:
         tree = tree if tree is not None and len(tree) else _parse_bytes(html)
-    if tree is not None and dubious and len(tree) < 2:
-        return None
     return tree
 
 
 def _parse_bytes(html: str) -> lxml.html.HtmlElement | None:
     try:
-        return lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        return lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_parser())
     except Exception:  # noqa: BLE001
         return None
+
+
+def _hit_depth_limit() -> bool:
+    """Whether this thread's last parse stopped at libxml2's nesting limit."""
+    return any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message
+               for e in _parser().error_log)
 
 
 def _fold(text: str) -> str:
@@ -386,6 +428,11 @@ def _page_date(meta: PageMeta, blocks: list[Block]) -> str | None:
     return None
 
 
+#: Elements a browser never renders whose text trafilatura would still take:
+#: a <template> holds markup for scripts to copy (dialogs, cards, placeholders).
+_UNRENDERED = ("template",)
+
+
 def extract(html: str, url: str | None = None) -> HtmlResult:
     """Main content and metadata of an HTML page, every visible line accounted for."""
     tree = load_html(html)
@@ -393,6 +440,8 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
         raise ExtractError("the HTML could not be parsed")
     lines = walk(tree)  # before trafilatura, which prunes the tree it is given
     meta = page_meta(tree)
+    for el in list(tree.iter(*_UNRENDERED)):
+        el.drop_tree()  # its tail is page text: drop_tree keeps it
     result = _propose(tree, url)
     main = _element_blocks(result.body) if result is not None and result.body is not None else []
     if not main:

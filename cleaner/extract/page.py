@@ -162,6 +162,62 @@ def walk(tree: etree._Element) -> list[PageLine]:
     return lines
 
 
+#: libxml2 stops parsing past 2048 levels of nesting, even with `huge_tree`,
+#: and the rest of the page is lost. Broken markup gets there (thousands of
+#: unclosed <div> or <font>); such a page is parsed again with the tags past
+#: this depth dropped and their text kept. Far deeper than any real layout
+#: (the 181 benchmark pages nest 17 levels at the median, 51 at most), and
+#: far enough below the limit for the elements the parser adds itself.
+MAX_NESTING = 1000
+#: Elements that never hold a nest: void ones, and those the parser closes
+#: when a sibling starts (their end tags are optional, so rarely written).
+_NEVER_NEST = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option"}
+)
+_TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
+
+
+def flatten_deep(html: str, max_depth: int = MAX_NESTING) -> str:
+    """The page with every tag deeper than `max_depth` dropped, its text kept.
+
+    Counted on the markup, as written: a run of dropped block elements becomes
+    one <br>, so their text still starts a line; a dropped inline one disappears.
+    """
+    out: list[str] = []
+    depth, last = 0, 0
+    broke = False  # a <br> was put in, with only spaces after it
+    open_tags: dict[str, int] = {}  # kept elements not closed yet, by name
+    dropped: dict[str, int] = {}  # dropped start tags whose end tag is still to come
+    for match in _TAG_TOKEN.finditer(html):
+        name = match.group(2).lower()
+        if name in _NEVER_NEST or match.group(0).endswith("/>"):
+            continue
+        if match.group(1):  # an end tag: it closes a dropped element first
+            if dropped.get(name):
+                dropped[name] -= 1
+            else:
+                if open_tags.get(name):
+                    open_tags[name] -= 1
+                    depth -= 1
+                continue
+        elif depth < max_depth:
+            open_tags[name] = open_tags.get(name, 0) + 1
+            depth += 1
+            continue
+        else:
+            dropped[name] = dropped.get(name, 0) + 1
+        gap = html[last : match.start()]
+        broke = broke and not gap.strip()
+        out.append(gap)
+        if name in BREAKING and not broke:  # one line break for a run of dropped blocks
+            out.append("<br>")
+            broke = True
+        last = match.end()
+    out.append(html[last:])
+    return "".join(out)
+
+
 def page_lines(tree: etree._Element) -> list[str]:
     """The page's visible text, one line per rendered block."""
     return [line.text for line in walk(tree)]
