@@ -1,7 +1,7 @@
 """Where the per-page work runs: in this process, or in a pool of processes.
 
 An engine turns a stream of inputs into a stream of outcomes, in input order:
-("doc", pipeline.Page) for a cleaned page: its record's JSON, body lines and
+("doc", records.Page) for a cleaned page: its record's JSON, body lines and
 profile keys, and (`signed`) the shingle set and MinHash signature of its
 text, all made by the worker that cleaned it, so dedup's costly part runs on
 the workers too (None in a single process, where dedup signs in batches);
@@ -46,7 +46,7 @@ IN_FLIGHT = 8
 #: Pages sent to a worker at once (amortises the inter-process round trip).
 BATCH = 4
 
-#: ("doc", pipeline.Page) or ("error", {"source", "error"})
+#: ("doc", records.Page) or ("error", {"source", "error"})
 Outcome = tuple
 
 
@@ -149,7 +149,8 @@ class Task:
     sign_pages: bool = True  # make each page's dedup signature where it is cleaned
 
     def one(self, inp: Input) -> Outcome:
-        from cleaner.pipeline import clean_input, error_message, prepare
+        from cleaner.pipeline import clean_input, error_message
+        from cleaner.records import prepare
 
         try:
             with _time_limit(self.timeout):

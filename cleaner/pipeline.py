@@ -10,26 +10,32 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-import json
-import os
-import pickle
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from cleaner import profile as site_profile
-from cleaner.decode import DecodeError, decode, sniff_kind
+from cleaner.decode import DecodeError, decode
 from cleaner.dedup import Deduper
 from cleaner.dedup.signatures import DEFAULT_NUM_PERM
-from cleaner.document import Block, Document
+from cleaner.document import Document
 from cleaner.engines import DEFAULT_TIMEOUT, LocalEngine
 from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier
-from cleaner.runstate import RunState, run_key
+from cleaner.records import (  # noqa: F401 - document_record, prepare: part of the API
+    Page,
+    document_record,
+    prepare,
+    record_line,
+    record_parts,
+    unpack,
+)
+from cleaner.runstate import RunState, Spool, run_key
 from cleaner.sinks import RunWriter, assign_text_paths
+from cleaner.sniff import sniff_kind
 from cleaner.sources import (
     DEFAULT_MAX_BYTES,
     STDIN,
@@ -172,123 +178,6 @@ def error_message(exc: BaseException) -> str:
     return f"could not clean the page ({type(exc).__name__}: {exc})"
 
 
-def layout(doc: Document) -> str:
-    """The page's blocks in page order, a letter each: `t` the title, `k` kept (the
-    n-th `k` is the n-th paragraph of the record's text), `r` removed (the n-th `r`
-    is the n-th entry of `removed`). With it, a report can show the page whole.
-
-    Example:
-        >>> layout(Document("x", "text", [Block("Menu", "line", False, "navigation"),
-        ...                               Block("A title", "title"), Block("Body.", "paragraph")]))
-        'rtk'
-    """
-    return "".join("r" if not b.kept else "t" if b.kind == "title" else "k" for b in doc.blocks)
-
-
-def document_record(doc: Document, duplicate_of: str | None, similarity: float | None,
-                    cluster: str | None = None) -> dict:
-    """The documents.jsonl record of a document."""
-    return {
-        "id": doc.id,
-        "source": doc.source,
-        "url": doc.url,
-        "kind": doc.kind,
-        "title": doc.title,
-        "date": doc.date,
-        "text": doc.text,
-        "duplicate_of": duplicate_of,
-        "similarity": None if similarity is None else round(similarity, 4),
-        "cluster": cluster or doc.id,
-        "removed": doc.removed,
-        "language": doc.meta.get("language"),
-        "encoding": doc.meta.get("encoding"),
-        "layout": layout(doc),
-        # a JSONL record's other fields, passed through (never over our own keys)
-        **{k: v for k, v in (doc.meta.get("fields") or {}).items() if k not in _OWN_KEYS},
-    }
-
-
-#: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
-_HEAD_KEYS = ("id", "source", "url", "kind", "title", "date", "text")
-_TAIL_KEYS = ("removed", "language", "encoding", "layout")
-_OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
-                       "text_path"))
-
-
-def _record_parts(doc: Document) -> tuple[str, str]:
-    """A page's documents.jsonl line, serialised once, minus the dedup verdict.
-
-    `_record_line` joins the parts with the verdict into exactly the line
-    `json.dumps(document_record(...))` gives, without keeping the page's
-    objects around for the writing pass.
-    """
-    record = document_record(doc, None, None, None)
-    head = json.dumps({k: record[k] for k in _HEAD_KEYS}, ensure_ascii=False)
-    tail = json.dumps({k: v for k, v in record.items() if k not in _HEAD_KEYS
-                       and k not in ("duplicate_of", "similarity", "cluster")},
-                      ensure_ascii=False)
-    return head[:-1], tail[1:-1]
-
-
-def _record_line(head: str, tail: str, duplicate_of: str | None, similarity: float | None,
-                 cluster: str, text_path: str | None) -> str:
-    verdict: dict[str, Any] = {
-        "duplicate_of": duplicate_of,
-        "similarity": None if similarity is None else round(similarity, 4),
-        "cluster": cluster,
-    }
-    middle = json.dumps(verdict, ensure_ascii=False)[1:-1]
-    end = json.dumps({"text_path": text_path}, ensure_ascii=False)[1:-1] if text_path else ""
-    return f"{head}, {middle}, {tail}" + (f", {end}" if end else "") + "}"
-
-
-def _pack(doc: Document) -> tuple:
-    """A page as plain values (pickles fast); `_unpack` makes it a Document again."""
-    blocks = doc.blocks
-    return (doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
-            [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
-            [b.reason for b in blocks])
-
-
-def _unpack(packed: tuple) -> Document:
-    doc_id, kind, source, url, title, date, chars_in, meta, texts, kinds, kept, reasons = packed
-    blocks = [Block(*fields) for fields in zip(texts, kinds, kept, reasons, strict=True)]
-    return Document(doc_id, kind, blocks, source, url, title, date, chars_in, meta)
-
-
-class Page(NamedTuple):
-    """What a batch run keeps of a cleaned page, made where the page was cleaned.
-
-    A worker sends this instead of the `Document`: the record's JSON, the
-    plain-values copy for the spool, and the body lines with their profile
-    keys are made next to the cleaning, so the process that writes has little
-    left to do per page.
-    """
-
-    id: str
-    chars_in: int
-    title: str | None
-    text: str
-    head: str  # the documents.jsonl line before the dedup verdict (`_record_parts`)
-    tail: str  # ... and after it
-    packed: tuple  # the Document as plain values (`_pack`)
-    site: str  # `profile.site_key`
-    date: str | None
-    source: str | None
-    texts: list[str]  # kept body blocks (the title left out): what dedup and the profile see
-    keys: list[str]  # their `profile.line_key`s
-    signed: tuple | None  # (shingle set, signature) of the body, or None to sign later
-
-
-def prepare(doc: Document, signed: tuple | None = None) -> Page:
-    """A cleaned page as the batch run keeps it (see `Page`)."""
-    texts = [b.text for b in doc.blocks if b.kept and b.kind != "title"]
-    head, tail = _record_parts(doc)
-    return Page(doc.id, doc.chars_in, doc.title, doc.text, head, tail, _pack(doc),
-                site_profile.site_key(doc), doc.date, doc.source, texts,
-                [site_profile.line_key(t) for t in texts], signed)
-
-
 #: Pages per signing task when an engine signs the pages the profile changed,
 RESIGN_CHUNK = 256
 #: and tasks in flight.
@@ -335,43 +224,6 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
-class _Spool:
-    """The batch's outcomes on disk, in input order, read back as often as needed.
-
-    The site profile and dedup need the whole batch before anything is written,
-    and holding every cleaned page in memory would not scale, so each outcome
-    is pickled to a file as it arrives: the run's state folder (`runstate`),
-    kept to its last checkpoint's `size` when a run resumes.
-    """
-
-    def __init__(self, path: Path, size: int = 0) -> None:
-        self._file = open(path, "a+b")  # noqa: SIM115 - closed by close()
-        self._file.truncate(size)
-        self._file.seek(size)
-
-    def append(self, item: tuple) -> None:
-        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def sync(self) -> int:
-        """Force what was appended to disk; returns the spool's size."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        return self._file.tell()
-
-    def __iter__(self) -> Iterator[tuple]:
-        self._file.flush()
-        end = self._file.tell()
-        reader = open(self._file.name, "rb")  # noqa: SIM115 - a second handle, own position
-        try:
-            while reader.tell() < end:
-                yield pickle.load(reader)
-        finally:
-            reader.close()
-
-    def close(self) -> None:
-        self._file.close()
-
-
 def run(
     paths: Sequence[str],
     outdir: Path,
@@ -413,8 +265,8 @@ def run(
         summary.seconds = time.perf_counter() - start
         return summary
     summary = RunSummary(resumed_at=state.inputs_done if state.resumed else None)
-    spool = _Spool(state.path("spool"), state.sizes["spool"])  # every outcome, whole
-    bodies = _Spool(state.path("bodies"), state.sizes["bodies"])  # what dedup needs
+    spool = Spool(state.path("spool"), state.sizes["spool"])  # every outcome, whole
+    bodies = Spool(state.path("bodies"), state.sizes["bodies"])  # what dedup needs
     try:
         learner = site_profile.ProfileLearner(config.profile)
         given_ids: set[str] = set()  # ids that records brought (JSONL): each once
@@ -454,7 +306,7 @@ def run(
 
 
 def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Any, state: RunState,
-                spool: _Spool, bodies: _Spool, learner: site_profile.ProfileLearner,
+                spool: Spool, bodies: Spool, learner: site_profile.ProfileLearner,
                 given_ids: set[str], profile_elsewhere: bool,
                 reporter: Progress | None) -> None:
     """Clean the inputs after the last checkpoint into the spools, checkpointing."""
@@ -502,7 +354,7 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Any, st
     state.checkpoint(done, spool.sync(), bodies.sync(), cleaned=True)
 
 
-def _deduplicate(bodies: _Spool, profile: dict, config: RunConfig, engine: Any,
+def _deduplicate(bodies: Spool, profile: dict, config: RunConfig, engine: Any,
                  deduper: Deduper) -> tuple[dict, dict[str, list[int]]]:
     """The dedup verdicts of the spooled pages, site repeats removed first; and
     which blocks each page that lost site repeats loses."""
@@ -531,7 +383,7 @@ def _deduplicate(bodies: _Spool, profile: dict, config: RunConfig, engine: Any,
     return verdicts, dropped
 
 
-def _write(outdir: Path, spool: _Spool, bodies: _Spool, verdicts: dict,
+def _write(outdir: Path, spool: Spool, bodies: Spool, verdicts: dict,
            dropped: dict[str, list[int]], summary: RunSummary) -> None:
     """Write text/, documents.jsonl and errors.jsonl from the spool and the verdicts."""
     kept = [item[1] for item in bodies if verdicts[item[0]].duplicate_of is None]
@@ -549,10 +401,10 @@ def _write(outdir: Path, spool: _Spool, bodies: _Spool, verdicts: dict,
             verdict = verdicts[doc_id]
             dup = verdict.duplicate_of
             if doc_id in dropped:  # site repeats removed: the record changes, rebuild it
-                doc = _unpack(packed)
+                doc = unpack(packed)
                 site_profile.remove_repeats(doc, dropped[doc_id])  # as decided for dedup
                 text = doc.text
-                head, tail = _record_parts(doc)
+                head, tail = record_parts(doc)
             name = None
             if dup is None:
                 name = next(names)
@@ -561,7 +413,7 @@ def _write(outdir: Path, spool: _Spool, bodies: _Spool, verdicts: dict,
                 writer.write_text(name, title, text)
             else:
                 summary.duplicates += 1
-            writer.add_document_line(_record_line(
+            writer.add_document_line(record_line(
                 head, tail, dup, verdict.similarity, verdict.cluster,
                 "text/" + name if name is not None else None))
 

@@ -29,7 +29,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,43 @@ class RunState:
                 entry.unlink(missing_ok=True)
 
 
+class Spool:
+    """The batch's outcomes on disk, in input order, read back as often as needed.
+
+    The site profile and dedup need the whole batch before anything is written,
+    and holding every cleaned page in memory would not scale, so each outcome
+    is pickled to a file as it arrives: the run's state folder (`runstate`),
+    kept to its last checkpoint's `size` when a run resumes.
+    """
+
+    def __init__(self, path: Path, size: int = 0) -> None:
+        self._file = open(path, "a+b")  # noqa: SIM115 - closed by close()
+        self._file.truncate(size)
+        self._file.seek(size)
+
+    def append(self, item: tuple) -> None:
+        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def sync(self) -> int:
+        """Force what was appended to disk; returns the spool's size."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        return self._file.tell()
+
+    def __iter__(self) -> Iterator[tuple]:
+        self._file.flush()
+        end = self._file.tell()
+        reader = open(self._file.name, "rb")  # noqa: SIM115 - a second handle, own position
+        try:
+            while reader.tell() < end:
+                yield pickle.load(reader)
+        finally:
+            reader.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def _read_json(path: Path) -> dict | None:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
@@ -155,4 +192,4 @@ def _remove_stale_temp_files(outdir: Path) -> None:
                         pass
 
 
-__all__ = ["CHECKPOINT_PAGES", "STATE_DIR", "RunState", "run_key"]
+__all__ = ["CHECKPOINT_PAGES", "STATE_DIR", "RunState", "Spool", "run_key"]

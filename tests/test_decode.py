@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from cleaner.decode import DecodeError, binary_signature, charset_codec, decode, sniff_kind
+from cleaner.decode import DecodeError, binary_signature, charset_codec, decode
+from cleaner.sniff import sniff_kind
 
 FRENCH = "Le café crème coûte 3 € — « très » cher, dit-on à l’hôtel."
 JAPANESE = "東京の天気は晴れです。今日は散歩に行きましょう。"

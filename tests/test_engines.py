@@ -145,26 +145,20 @@ def test_engine_rejects_zero_jobs() -> None:
 
 
 def test_spooled_record_parts_give_the_same_line_as_the_record() -> None:
-    from cleaner.pipeline import (
-        _pack,
-        _record_line,
-        _record_parts,
-        _unpack,
-        clean,
-        document_record,
-    )
+    from cleaner.pipeline import clean
+    from cleaner.records import document_record, pack, record_line, record_parts, unpack
 
     doc = clean((FIXTURES / "dumps" / "german_article.txt").read_bytes(),
                 source="x/german_article.txt")
-    head, tail = _record_parts(doc)
+    head, tail = record_parts(doc)
     for dup, sim, cluster, path in ((None, None, doc.id, "text/a.txt"),
                                     ("other", 0.912345, "other", None)):
         record = document_record(doc, dup, sim, cluster)
         if path:
             record["text_path"] = path
-        assert _record_line(head, tail, dup, sim, cluster, path) == json.dumps(
+        assert record_line(head, tail, dup, sim, cluster, path) == json.dumps(
             record, ensure_ascii=False)
-    assert _unpack(_pack(doc)) == doc
+    assert unpack(pack(doc)) == doc
 
 
 def test_dask_learns_the_site_profile_as_a_reduction_with_the_same_result(tmp_path) -> None:

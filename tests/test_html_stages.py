@@ -14,7 +14,7 @@ from conftest import FIXTURES
 
 from cleaner import clean
 from cleaner.document import Document
-from cleaner.extract import html
+from cleaner.extract import html, parse
 from cleaner.extract import text as text_classifier
 from cleaner.extract.page import PageLine, PageMeta, page_meta, walk
 from cleaner.language import guess
@@ -465,7 +465,7 @@ def test_our_extraction_skips_trafilaturas_page_measure(monkeypatch) -> None:
         calls.append(content)
         return "x" * 10**6
 
-    monkeypatch.setattr(html, "_HTML2TXT", counting)
+    monkeypatch.setattr(parse, "_HTML2TXT", counting)
     page = _short_story_in_a_big_page()
     result = html.extract(page)
     assert "bridge plan number 3" in "\n".join(b.text for b in result.blocks if b.kept)
