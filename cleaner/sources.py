@@ -231,11 +231,11 @@ def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             head = handle.peek(len(XZ_MAGIC))[: len(XZ_MAGIC)]
             fmt = COMPRESSED_SUFFIXES.get(os.path.splitext(inp.source)[1].lower())
             if fmt == "gzip" or head[:2] == GZIP_MAGIC:
-                return _read_gzip(handle, max_bytes)
+                return _decompress(handle, max_bytes, "gzip")
             if fmt == "bzip2" or head[:3] == BZ2_MAGIC:
-                return _read_stream(handle, max_bytes, "bzip2", bz2.BZ2Decompressor, OSError)
+                return _decompress(handle, max_bytes, "bzip2")
             if fmt == "xz" or head == XZ_MAGIC:
-                return _read_stream(handle, max_bytes, "xz", lzma.LZMADecompressor, lzma.LZMAError)
+                return _decompress(handle, max_bytes, "xz")
             data = handle.read(max_bytes + 1)
     except FileNotFoundError as exc:
         raise InputError("file not found (deleted, or a broken link)") from exc
@@ -250,48 +250,27 @@ def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     return data
 
 
-def _read_gzip(handle: BinaryIO, max_bytes: int) -> bytes:
-    """Decompress a gzip file (every member), stopping as soon as it passes `max_bytes`."""
+#: Compressed single files: format -> (magic bytes, a decompressor, its errors).
+_FORMATS: dict[str, tuple[bytes, Any, tuple[type[Exception], ...]]] = {
+    "gzip": (GZIP_MAGIC, lambda: zlib.decompressobj(wbits=16 + zlib.MAX_WBITS), (zlib.error,)),
+    "bzip2": (BZ2_MAGIC, bz2.BZ2Decompressor, (OSError,)),
+    "xz": (XZ_MAGIC, lzma.LZMADecompressor, (lzma.LZMAError,)),
+}
+
+
+def _decompress(handle: BinaryIO, max_bytes: int, name: str) -> bytes:
+    """Decompress a gzip, bzip2 or xz file (every member), stopping past `max_bytes`."""
+    magic, make, errors = _FORMATS[name]
     # compressed data is rarely larger than what it holds; past this, it is too big
     data = handle.read(max_bytes + GZIP_SLACK + 1)
     if len(data) > max_bytes + GZIP_SLACK:
         raise InputError(f"file is larger than the limit of {format_size(max_bytes)}")
-    if data[:2] != GZIP_MAGIC:
-        raise InputError("not a valid gzip file (bad gzip header)")
+    if not data.startswith(magic):
+        raise InputError(f"not a valid {name} file (bad {name} header)")
     chunks: list[bytes] = []
     total = 0
     try:
-        while data:
-            stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-            chunk = stream.decompress(data, max_bytes + 1 - total)
-            total += len(chunk)
-            if total > max_bytes:
-                raise InputError(
-                    f"decompressed file is larger than the limit of {format_size(max_bytes)}"
-                )
-            chunks.append(chunk)
-            if not stream.eof:
-                raise InputError(
-                    f"truncated gzip file (decompressed {total} bytes before the end)"
-                )
-            data = stream.unused_data
-            if data and data[:2] != GZIP_MAGIC:
-                break  # padding after the last member, as gzip itself allows
-    except zlib.error as exc:
-        raise InputError(f"not a valid gzip file ({_gzip_reason(exc)})") from exc
-    return b"".join(chunks)
-
-
-def _read_stream(handle: BinaryIO, max_bytes: int, name: str, make: Any,
-                 error: type[Exception]) -> bytes:
-    """Decompress a bzip2 or xz file (every stream), stopping past `max_bytes`."""
-    data = handle.read(max_bytes + GZIP_SLACK + 1)
-    if len(data) > max_bytes + GZIP_SLACK:
-        raise InputError(f"file is larger than the limit of {format_size(max_bytes)}")
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        while data:
+        while data.startswith(magic):  # anything else after a member is padding
             stream = make()
             chunk = stream.decompress(data, max_bytes + 1 - total)
             total += len(chunk)
@@ -305,16 +284,14 @@ def _read_stream(handle: BinaryIO, max_bytes: int, name: str, make: Any,
                     f"truncated {name} file (decompressed {total} bytes before the end)"
                 )
             data = stream.unused_data
-            if not data.strip(b"\x00"):
-                break  # padding after the last stream
     except InputError:
         raise
-    except (error, EOFError, ValueError) as exc:
-        raise InputError(f"not a valid {name} file ({exc})") from exc
+    except (*errors, EOFError, ValueError) as exc:
+        raise InputError(f"not a valid {name} file ({_reason(exc)})") from exc
     return b"".join(chunks)
 
 
-def _gzip_reason(exc: Exception) -> str:
+def _reason(exc: Exception) -> str:
     message = str(exc)
     if message.startswith("Not a gzipped file"):  # Python adds the bytes it saw
         return "bad gzip header"
