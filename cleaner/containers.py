@@ -86,9 +86,16 @@ def _is_html(content_type: str) -> bool:
     return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
 
 
-def warc_inputs(path: str, relpath: str, max_bytes: int) -> Iterator[Input]:
-    """The pages of a WARC file (plain or gzipped), in file order."""
+def warc_inputs(path: str, relpath: str, max_bytes: int,
+                timeout: float = 30.0) -> Iterator[Input]:
+    """The pages of a WARC file (plain or gzipped), in file order.
+
+    Each record is read under `timeout`: a damaged header (a line of tens of
+    megabytes with no end) would otherwise hold the run up for minutes.
+    """
     from warcio.archiveiterator import ArchiveIterator
+
+    from cleaner.engines import PageTimeout, _time_limit
 
     stem = _stem(relpath)
     try:
@@ -98,15 +105,27 @@ def warc_inputs(path: str, relpath: str, max_bytes: int) -> Iterator[Input]:
         return
     number = 0
     with handle:
-        try:
-            for number, record in enumerate(ArchiveIterator(handle), 1):
-                page = _warc_page(record, path, number, stem, max_bytes)
-                if page is not None:
-                    yield page
-        except Exception as exc:  # noqa: BLE001 - a damaged archive: say where, go on
-            yield Input(path, relpath, None,
-                        error=f"damaged WARC file: records after #{number} could not be read "
-                              f"({type(exc).__name__}: {exc})")
+        records = iter(ArchiveIterator(handle))
+        while True:
+            try:
+                with _time_limit(timeout):
+                    record = next(records, None)
+                    if record is None:
+                        return
+                    number += 1
+                    page = _warc_page(record, path, number, stem, max_bytes)
+            except PageTimeout:
+                yield Input(path, relpath, None,
+                            error=f"damaged WARC file: record #{number + 1} could not be read "
+                                  f"within {timeout:g} s")
+                return
+            except Exception as exc:  # noqa: BLE001 - a damaged archive: say where, go on
+                yield Input(path, relpath, None,
+                            error=f"damaged WARC file: records after #{number} could not be "
+                                  f"read ({type(exc).__name__}: {exc})")
+                return
+            if page is not None:
+                yield page
 
 
 def _warc_page(record: Any, path: str, number: int, stem: str, max_bytes: int) -> Input | None:
@@ -191,6 +210,8 @@ def _jsonl_page(line: bytes | None, source: str, stem: str, number: int,
         record = json.loads(line)
     except ValueError as exc:
         return Input(source, relpath, None, error=f"line is not valid JSON ({exc})")
+    except RecursionError:
+        return Input(source, relpath, None, error="line is JSON nested too deeply to read")
     if not isinstance(record, dict):
         return Input(source, relpath, None, error="line is not a JSON object")
     html, text = record.get("html"), record.get("text")

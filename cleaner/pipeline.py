@@ -269,19 +269,21 @@ def run(
     bodies = Spool(state.path("bodies"), state.sizes["bodies"])  # what dedup needs
     try:
         learner = site_profile.ProfileLearner(config.profile)
-        given_ids: set[str] = set()  # ids that records brought (JSONL): each once
+        seen_ids: set[str] = set()  # a document id is used once (JSONL records bring theirs)
         for body in bodies if state.inputs_done else ():
             learner.add_keys(body[2], body[6])
-            if body[8]:
-                given_ids.add(body[0])
+            seen_ids.add(body[0])
         # an engine that learns the site profile itself (a reduction on a
-        # cluster), unless this run resumes: part of its pages were cleaned before
+        # cluster), unless this run resumes (part of its pages were cleaned
+        # before) or turned a cleaned page away (the reduction counted it)
         profile_elsewhere = hasattr(engine, "site_profile") and not state.resumed
         if not state.cleaned:
             if engine is None:
                 engine = LocalEngine(config.jobs, config.timeout)
-            _clean_into(files, config, engine, state, spool, bodies, learner, given_ids,
-                        profile_elsewhere, progress(total) if progress else None)
+            turned_away = _clean_into(files, config, engine, state, spool, bodies, learner,
+                                      seen_ids, progress(total) if progress else None)
+            profile_elsewhere = profile_elsewhere and not turned_away
+        del seen_ids
 
         saved = state.saved_verdicts()
         with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
@@ -307,11 +309,14 @@ def run(
 
 def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Any, state: RunState,
                 spool: Spool, bodies: Spool, learner: site_profile.ProfileLearner,
-                given_ids: set[str], profile_elsewhere: bool,
-                reporter: Progress | None) -> None:
-    """Clean the inputs after the last checkpoint into the spools, checkpointing."""
+                seen_ids: set[str], reporter: Progress | None) -> int:
+    """Clean the inputs after the last checkpoint into the spools, checkpointing.
+
+    Returns how many cleaned pages were turned away: an id already used.
+    """
+    turned_away = 0
     done = state.inputs_done
-    inputs = itertools.islice(expand(files, config.max_bytes), done, None)
+    inputs = itertools.islice(expand(files, config.max_bytes, config.timeout), done, None)
     in_flight: deque[Input] = deque()  # handed to the engine, outcome not back yet
 
     def feed() -> Iterator[Input]:
@@ -325,18 +330,19 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Any, st
     try:
         for outcome in engine.map(feed(), config):
             inp = in_flight.popleft()
-            if outcome[0] == "doc" and inp.doc_id is not None:
-                if inp.doc_id in given_ids:
-                    outcome = ("error", {"source": inp.source, "error":
-                                         f"id {inp.doc_id!r} was given to an earlier record"})
-                else:
-                    given_ids.add(inp.doc_id)
+            if outcome[0] == "doc" and outcome[1].id in seen_ids:
+                taken = outcome[1].id
+                outcome = ("error", {"source": inp.source, "error":
+                                     f"id {taken!r} was given to an earlier record"
+                                     if inp.doc_id is not None else
+                                     f"this page's id {taken!r} is an earlier record's"})
+                turned_away += 1
             if outcome[0] == "doc":
                 page: Page = outcome[1]
+                seen_ids.add(page.id)
                 spool.append(("doc", page.id, page.chars_in, page.title, page.text, page.head,
                               page.tail, page.packed))
-                if not profile_elsewhere:
-                    learner.add_keys(page.site, page.keys)
+                learner.add_keys(page.site, page.keys)
                 bodies.append((page.id, inp.relpath, page.site, page.date, page.source,
                                page.texts, page.keys, page.signed, inp.doc_id is not None))
             else:
@@ -352,6 +358,7 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Any, st
         if reporter is not None:
             reporter.close()
     state.checkpoint(done, spool.sync(), bodies.sync(), cleaned=True)
+    return turned_away
 
 
 def _deduplicate(bodies: Spool, profile: dict, config: RunConfig, engine: Any,

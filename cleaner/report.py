@@ -58,8 +58,8 @@ def _blocks(record: dict) -> list[list]:
     text = record.get("text") or ""
     layout = record.get("layout")
     paragraphs = text.split("\n\n") if text else []
-    if not isinstance(layout, str) or layout.count("k") != len(paragraphs) or (
-            layout.count("r") != len(removed)):
+    if not isinstance(layout, str) or set(layout) - set("tkr") or (
+            layout.count("k") != len(paragraphs) or layout.count("r") != len(removed)):
         # no usable layout (an older run): the kept text, then what was removed
         layout = "t" * bool(record.get("title")) + "k" * len(paragraphs) + "r" * len(removed)
     kept, gone = iter(paragraphs), iter(removed)
@@ -190,7 +190,8 @@ def render(data: dict) -> str:
     options = "".join(f'<option value="{html.escape(r)}">{html.escape(r)} ({c:,})</option>'
                       for r, c, _ in data["reasons"])
     payload = json_line(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-    payload = payload.replace("</", "<\\/").replace("<!--", "<\\!--")
+    # no "<" in the data: nothing in it can end the script element or open a comment
+    payload = payload.replace("<", "\\u003c")
     return (_PAGE.replace("@@CARDS@@", cards)
             .replace("@@REASONS_SVG@@", _reasons_svg(data["reasons"]))
             .replace("@@OPTIONS@@", options)

@@ -81,6 +81,8 @@ class RunState:
         self.resumed = False
         info = _read_json(self.dir / "run.json")
         if restart or not resumable or info is None or info.get("key") != key:
+            if info is not None and info.get("summary") is None:  # a run that was killed
+                _remove_stale_temp_files(Path(outdir))
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir.mkdir(parents=True, exist_ok=True)
             atomic_write(self.dir / "run.json", json.dumps({"key": key}))

@@ -24,6 +24,10 @@ from cleaner.sources import text_relpath
 #: would make results unreadable to other users of a shared machine.
 FILE_MODE = 0o644
 
+#: Longest output path part, in bytes: file systems allow 255, and a part may
+#: still get a "-N" suffix, a ".txt" extension and a temporary file's
+#: ".NAME.XXXXXXXX.tmp" around it.
+MAX_PART_BYTES = 200
 #: Name used when sanitising leaves nothing of an input path (e.g. "..").
 FALLBACK_NAME = "document"
 
@@ -96,8 +100,35 @@ def safe_relpath(relpath: str) -> str:
     for part in relpath.replace("\\", "/").split("/"):
         part = _CONTROL.sub("", part).strip()
         if part and part not in {".", ".."}:
-            parts.append(part)
+            parts.append(_short(part))
     return "/".join(parts) or FALLBACK_NAME
+
+
+def _is_clean(relpath: str) -> bool:
+    """Whether a relative path is one `safe_relpath` could give (plus a suffix)."""
+    return "\\" not in relpath and all(
+        part and part not in {".", ".."} and part == part.strip() and not _CONTROL.search(part)
+        and len(part.encode("utf-8", "surrogatepass")) <= 255
+        for part in relpath.split("/"))
+
+
+def _short(part: str) -> str:
+    """A path part cut to `MAX_PART_BYTES` (file systems refuse names over 255
+    bytes), its extension kept when it has a short one."""
+    if len(part.encode("utf-8", "surrogatepass")) <= MAX_PART_BYTES:
+        return part
+    stem, dot, ext = part.rpartition(".")
+    if not dot or not stem or len(ext) > 10:
+        stem, ext = part, ""
+    room = MAX_PART_BYTES - len(ext.encode("utf-8", "surrogatepass")) - (1 if ext else 0)
+    size, keep = 0, 0
+    while keep < len(stem):
+        size += len(stem[keep].encode("utf-8", "surrogatepass"))
+        if size > room:
+            break
+        keep += 1
+    cut = stem[:keep].rstrip() or FALLBACK_NAME
+    return f"{cut}.{ext}" if ext else cut
 
 
 def _fold(path: str) -> str:
@@ -190,7 +221,7 @@ class RunWriter:
         """Where a text file goes; refuses paths that would leave text/."""
         target = self.text_dir / relpath
         base = self.text_dir.resolve()
-        if safe_relpath(relpath) != relpath or not target.resolve().is_relative_to(base):
+        if not _is_clean(relpath) or not target.resolve().is_relative_to(base):
             raise ValueError(f"unsafe output path {relpath!r}; use assign_text_paths()")
         return target
 

@@ -152,17 +152,17 @@ def has_containers(files: Sequence[tuple[str, str]]) -> bool:
     return any(path == STDIN or container_from_name(path) for path, _ in files)
 
 
-def expand(files: Sequence[tuple[str, str]], max_bytes: int = DEFAULT_MAX_BYTES
-           ) -> Iterator[Input]:
+def expand(files: Sequence[tuple[str, str]], max_bytes: int = DEFAULT_MAX_BYTES,
+           timeout: float = 30.0) -> Iterator[Input]:
     """The inputs of the listed files: a page file is one, a container one per record
-    (read lazily, as the run asks for them)."""
+    (read lazily, as the run asks for them; a WARC record within `timeout`)."""
     from cleaner import containers
 
     for path, relpath in files:
         if path == STDIN:
             yield from containers.jsonl_inputs(None, relpath, max_bytes)
         elif (which := container_from_name(path)) == "warc":
-            yield from containers.warc_inputs(path, relpath, max_bytes)
+            yield from containers.warc_inputs(path, relpath, max_bytes, timeout)
         elif which == "jsonl":
             yield from containers.jsonl_inputs(path, relpath, max_bytes)
         else:
@@ -228,13 +228,13 @@ def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             if stat.S_ISREG(info.st_mode) and info.st_size > max_bytes + GZIP_SLACK:
                 # refused unread (devices and pipes report no size: the read decides)
                 raise InputError(f"file is larger than the limit of {format_size(max_bytes)}")
-            head = handle.peek(len(XZ_MAGIC))[: len(XZ_MAGIC)]
+            head = handle.peek(10)[:10]
             fmt = COMPRESSED_SUFFIXES.get(os.path.splitext(inp.source)[1].lower())
             if fmt == "gzip" or head[:2] == GZIP_MAGIC:
                 return _decompress(handle, max_bytes, "gzip")
-            if fmt == "bzip2" or head[:3] == BZ2_MAGIC:
+            if fmt == "bzip2" or _is_bzip2(head):
                 return _decompress(handle, max_bytes, "bzip2")
-            if fmt == "xz" or head == XZ_MAGIC:
+            if fmt == "xz" or head[: len(XZ_MAGIC)] == XZ_MAGIC:
                 return _decompress(handle, max_bytes, "xz")
             data = handle.read(max_bytes + 1)
     except FileNotFoundError as exc:
@@ -256,6 +256,13 @@ _FORMATS: dict[str, tuple[bytes, Any, tuple[type[Exception], ...]]] = {
     "bzip2": (BZ2_MAGIC, bz2.BZ2Decompressor, (OSError,)),
     "xz": (XZ_MAGIC, lzma.LZMADecompressor, (lzma.LZMAError,)),
 }
+
+
+def _is_bzip2(head: bytes) -> bool:
+    """bzip2 by its first 10 bytes: "BZh", a block size digit, then the magic of
+    a first block or of the end of an empty stream (a text may start "BZh")."""
+    return (head[:3] == BZ2_MAGIC and head[3:4] in b"123456789"
+            and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"))
 
 
 def _decompress(handle: BinaryIO, max_bytes: int, name: str) -> bytes:

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import lzma
+import time
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,91 @@ def test_url_paths_never_leave_the_output_folder() -> None:
     assert url_relpath("https://example.org/a/b.html?x=1#y") == "example.org/a/b.html"
     assert url_relpath("not a url") == "record/not a url"
     assert url_relpath(None) == "record"
+
+
+def test_a_record_whose_id_an_earlier_page_has_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "story.html").write_text(page("Flood", STORY), encoding="utf-8")
+    first = tmp_path / "first"
+    assert run_cli("clean", str(pages), "-o", str(first), "-q").exit_code == 0
+    # the first run's records, cleaned again next to the pages they came from
+    out = tmp_path / "again"
+    result = run_cli("clean", str(pages), str(first / "documents.jsonl"), "-o", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    [record] = read_jsonl(out / "documents.jsonl")
+    assert record["source"] == str(pages / "story.html")
+    [error] = read_jsonl(out / "errors.jsonl")
+    assert error["source"] == f"{first / 'documents.jsonl'}:1"
+    assert error["error"] == f"id {record['id']!r} was given to an earlier record"
+
+
+def test_long_ids_and_urls_give_short_enough_file_names(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"id": "x" * 300, "text": "Long id\n\n" + STORY * 3}) + "\n"
+                    + json.dumps({"id": "日本" * 60, "text": "Wide id\n\n" + OTHER * 3}) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("clean", str(path), "-o", str(out), "-q").exit_code == 0
+    records = read_jsonl(out / "documents.jsonl")
+    assert len(records) == 2 and read_jsonl(out / "errors.jsonl") == []
+    for record in records:
+        name = Path(record["text_path"]).name
+        assert len(name.encode("utf-8")) <= 255 and (out / record["text_path"]).is_file()
+
+
+def test_a_jsonl_line_nested_too_deeply_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 100_000 + "\n" + json.dumps({"text": "Fine\n\n" + STORY * 3}) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("clean", str(path), "-o", str(out), "-q").exit_code == 0
+    assert len(read_jsonl(out / "documents.jsonl")) == 1
+    assert read_jsonl(out / "errors.jsonl") == [
+        {"source": f"{path}:1", "error": "line is JSON nested too deeply to read"}]
+
+
+def test_a_text_page_that_starts_like_bzip2_is_read_as_text(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_bytes(b"BZh, said the bee.\n" + STORY.encode() * 3)
+    [inp] = list(iter_inputs([str(tmp_path)]))
+    assert read_input(inp).startswith(b"BZh, said the bee.")
+
+
+def test_dask_and_one_process_agree_when_a_record_is_turned_away(tmp_path: Path) -> None:
+    """Six pages of one site, a line on three of them; the third repeats the second's id.
+    Counted with the page turned away, the line would be on half the site's pages, a
+    site repeat; without it, on two of five, not one."""
+    pytest.importorskip("distributed")
+    promo = "<p>The harbour weekly is printed every Friday morning in the old town.</p>"
+    lines = [json.dumps({"id": "same" if n in (1, 2) else f"p{n}",
+                         "url": f"https://coast.example/story/{n}",
+                         "html": page(f"Story {n}", f"Story {n} begins. " + STORY,
+                                      promo if n < 3 else "")})
+             for n in range(6)]
+    path = tmp_path / "site.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outs = []
+    for name, options in (("one", ["--jobs", "1"]), ("dask", ["--engine", "dask", "--jobs", "2"])):
+        out = tmp_path / name
+        assert run_cli("clean", str(path), "-o", str(out), "-q", *options).exit_code == 0
+        outs.append(((out / "documents.jsonl").read_bytes(), (out / "errors.jsonl").read_bytes()))
+    assert outs[0] == outs[1]
+    assert b"was given to an earlier record" in outs[0][1]
+    assert b"harbour weekly" in outs[0][0] and b"site-repeat" not in outs[0][0]
+
+
+def test_a_warc_header_that_never_ends_is_cut_off_by_the_time_limit(tmp_path: Path) -> None:
+    good = warc_bytes(crawl_records()[:2], gzipped=False)
+    with open(tmp_path / "bad.warc", "wb") as handle:
+        handle.write(good + b"WARC/1.0\r\nWARC-Type: response\r\nX-Junk: ")
+        for _ in range(24):
+            handle.write(b"x" * (1 << 20))  # 24 MB of one header line, no end
+    out = tmp_path / "out"
+    start = time.monotonic()
+    result = run_cli("clean", str(tmp_path / "bad.warc"), "-o", str(out), "-q", "--timeout", "1")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - start < 30
+    assert [r["url"] for r in read_jsonl(out / "documents.jsonl")] == [
+        "https://example.org/news/flood"]
+    [error] = read_jsonl(out / "errors.jsonl")
+    assert error["error"] == "damaged WARC file: record #3 could not be read within 1 s"

@@ -83,3 +83,26 @@ def test_report_of_a_folder_without_a_run_says_so(tmp_path: Path) -> None:
     result = invoke("report", str(tmp_path))
     assert result.exit_code == 1
     assert "not the output folder of a `cleaner clean` run" in result.output
+
+
+def test_page_text_cannot_break_out_of_the_report_data(tmp_path: Path) -> None:
+    import json
+
+    from cleaner.report import write_report
+
+    out = tmp_path / "out"
+    out.mkdir()
+    nasty = 'A <!-- comment and a </script><script>alert("x")</script> in "quotes" & more'
+    record = {"id": "a", "source": "a.html", "url": None, "kind": "html", "title": nasty,
+              "date": None, "text": nasty, "duplicate_of": None, "similarity": None,
+              "cluster": "a", "removed": [{"text": nasty, "reason": "teaser"}],
+              "language": None, "encoding": "utf-8", "layout": "tkXr"}
+    (out / "documents.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    page = write_report(out).read_text(encoding="utf-8")
+    start = page.index('<script type="application/json" id="report-data">')
+    body = page[start:].split(">", 1)[1].split("</script>", 1)[0]
+    data = json.loads(body)  # the whole data block is there, and valid JSON
+    assert data["docs"][0]["title"] == nasty
+    # a layout with a letter it does not know falls back to text, then removed blocks
+    assert [b[0] for b in data["docs"][0]["blocks"]] == ["t", "k", "r"]
+    assert page.count("<script") == 2 and "<!--" not in body

@@ -229,6 +229,8 @@ class BatchDedup:
         valid = np.flatnonzero(np.frombuffer(bytes(self._empty), dtype=np.uint8) == 0)
         if len(valid) < 2:
             return
+        if len(self._empty) >= 2**31:  # pairs are coded as two 32-bit positions
+            raise ValueError("a batch holds at most 2**31 documents; split it")
         prints = np.frombuffer(self._prints, dtype=np.uint64)
         if self.buckets is not None:
             codes = self.buckets.pairs(keys, prints, valid)
