@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -299,8 +298,6 @@ def run(
             deduper.commit_index(pending)
         _write(outdir, spool, bodies, verdicts, dropped, summary)
         summary.seconds = time.perf_counter() - start
-        if hasattr(os, "sync"):  # the text files (written without fsync) are on disk
-            os.sync()  # before the run is marked complete
         state.finish({k: getattr(summary, k) for k in
                       ("read", "kept", "duplicates", "errors", "chars_in", "chars_out")})
     finally:
