@@ -35,6 +35,16 @@ _INDEX_HELP = ("SQLite dedup index kept across runs (created if missing): pages 
                "run keeps is added.")
 
 
+def _dedup_options(command):
+    """--threshold, --keep and --index, as `clean` and `dedup` both take them."""
+    command = click.option("--index", type=click.Path(path_type=Path, dir_okay=False),
+                           default=None, help=_INDEX_HELP)(command)
+    command = click.option("--keep", type=click.Choice(KEEP_POLICIES), default="longest",
+                           show_default=True, help=_KEEP_HELP)(command)
+    return click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
+                        default=0.8, show_default=True, help=_THRESHOLD_HELP)(command)
+
+
 def _open_index(index: Path | None, threshold: float) -> None:
     """Fail before any work when the index cannot be used."""
     if index is None:
@@ -113,12 +123,7 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=Path),
               help="Output folder (created if missing).")
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8,
-              show_default=True, help=_THRESHOLD_HELP)
-@click.option("--keep", type=click.Choice(KEEP_POLICIES), default="longest", show_default=True,
-              help=_KEEP_HELP)
-@click.option("--index", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_INDEX_HELP)
+@_dedup_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for cleaning pages. [default: every core]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
@@ -304,12 +309,7 @@ def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int
 @click.argument("source", default="-", type=click.File("r", encoding="utf-8"))
 @click.option("-o", "--output", "sink", default="-", type=click.File("w", encoding="utf-8",
               atomic=True), help="Output JSONL file. [default: standard output]")
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.8,
-              show_default=True, help=_THRESHOLD_HELP)
-@click.option("--keep", type=click.Choice(KEEP_POLICIES), default="longest", show_default=True,
-              help=_KEEP_HELP)
-@click.option("--index", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_INDEX_HELP)
+@_dedup_options
 @click.option("-q", "--quiet", is_flag=True, help="No closing summary.")
 def dedup_command(source, sink, threshold: float, keep: str, index: Path | None,
                   quiet: bool) -> None:

@@ -180,18 +180,11 @@ def _read_json(path: Path) -> dict | None:
 
 
 def _remove_stale_temp_files(outdir: Path) -> None:
-    """Temporary files a killed run left (`.NAME.XXXX.tmp`, never renamed into place)."""
-    for folder in (outdir, outdir / TEXT_DIR):
-        if not folder.is_dir():
-            continue
-        for root, _, names in os.walk(folder) if folder.name == TEXT_DIR else [
-                (str(folder), None, os.listdir(folder))]:
-            for name in names:
-                if name.startswith(".") and name.endswith(".tmp"):
-                    try:
-                        os.unlink(os.path.join(root, name))
-                    except OSError:
-                        pass
+    """Temporary files a killed run left (`.NAME.XXXX.tmp`, never renamed into place):
+    the lists' in the output folder, the texts' anywhere under text/."""
+    stale = [*outdir.glob(".*.tmp"), *(outdir / TEXT_DIR).rglob(".*.tmp")]
+    for path in stale:
+        path.unlink(missing_ok=True)
 
 
 __all__ = ["CHECKPOINT_PAGES", "STATE_DIR", "RunState", "Spool", "run_key"]
