@@ -95,7 +95,7 @@ def warc_inputs(path: str, relpath: str, max_bytes: int,
     """
     from warcio.archiveiterator import ArchiveIterator
 
-    from cleaner.engines import PageTimeout, _time_limit
+    from cleaner.timelimit import PageTimeout, time_limit
 
     stem = _stem(relpath)
     try:
@@ -108,7 +108,7 @@ def warc_inputs(path: str, relpath: str, max_bytes: int,
         records = iter(ArchiveIterator(handle))
         while True:
             try:
-                with _time_limit(timeout):
+                with time_limit(timeout):
                     record = next(records, None)
                     if record is None:
                         return

@@ -20,26 +20,20 @@ returns.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from cleaner.dedup.signatures import sign
 from cleaner.document import Document
 from cleaner.sources import Input
+from cleaner.timelimit import DEFAULT_TIMEOUT, PageTimeout, time_limit
 
-#: Default per-page time limit, seconds.
-DEFAULT_TIMEOUT = 30.0
 #: Pages in flight per worker: enough to keep every worker busy while results
 #: are written in order, few enough to bound memory.
 IN_FLIGHT = 8
@@ -50,10 +44,6 @@ BATCH = 4
 Outcome = tuple
 
 
-class PageTimeout(Exception):
-    """A page took longer than the per-page time limit."""
-
-
 def default_jobs() -> int:
     """All the cores this process may use."""
     try:
@@ -62,82 +52,6 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _on_alarm(signum: int, frame: object) -> None:
-    raise PageTimeout
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise PageTimeout in this thread after `seconds`.
-
-    In a main thread, a SIGALRM timer. Elsewhere (a Dask worker runs tasks in
-    threads, where signals cannot be used), a watchdog thread raises the
-    exception asynchronously in this one (`PyThreadState_SetAsyncExc`).
-    """
-    if seconds <= 0:
-        yield
-        return
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        return
-    token = _WATCHDOG.arm(threading.get_ident(), seconds)
-    try:
-        yield
-    finally:
-        _WATCHDOG.disarm(token)
-
-
-class _Watchdog:
-    """One thread per process that raises PageTimeout in threads past their deadline.
-
-    Cheaper than a timer thread per page (starting a thread costs about as much
-    as cleaning a small page).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Condition()
-        self._deadlines: dict[int, tuple[int, float]] = {}  # token -> (thread, deadline)
-        self._next = 0
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-
-    def arm(self, thread_id: int, seconds: float) -> int:
-        with self._lock:
-            if self._thread is None or self._pid != os.getpid():  # a new (forked) process
-                self._deadlines.clear()
-                self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="cleaner-timeout")
-                self._thread.start()
-            self._next += 1
-            self._deadlines[self._next] = (thread_id, time.monotonic() + seconds)
-            self._lock.notify()
-            return self._next
-
-    def disarm(self, token: int) -> None:
-        with self._lock:
-            self._deadlines.pop(token, None)
-
-    def _run(self) -> None:
-        with self._lock:
-            while True:
-                now = time.monotonic()
-                for token, (thread_id, deadline) in list(self._deadlines.items()):
-                    if deadline <= now:
-                        del self._deadlines[token]
-                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                            ctypes.c_ulong(thread_id), ctypes.py_object(PageTimeout))
-                wait = min((d for _, d in self._deadlines.values()), default=now + 60) - now
-                self._lock.wait(max(wait, 0.01))
-
-
-_WATCHDOG = _Watchdog()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +67,7 @@ class Task:
         from cleaner.records import prepare
 
         try:
-            with _time_limit(self.timeout):
+            with time_limit(self.timeout):
                 doc = clean_input(inp, self.config)
                 # signed here, in the worker, so the dedup stage only compares;
                 # in a single process, dedup signs in batches, which is cheaper

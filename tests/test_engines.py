@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from cleaner.cli import main
-from cleaner.engines import LocalEngine, PageTimeout, _time_limit
+from cleaner.engines import LocalEngine
 from cleaner.pipeline import RunConfig, run
+from cleaner.timelimit import PageTimeout, time_limit
 
 
 def build_batch(folder: Path) -> Path:
@@ -121,7 +122,7 @@ def test_time_limit_works_outside_the_main_thread() -> None:
 
     def work() -> None:
         try:
-            with _time_limit(0.5):
+            with time_limit(0.5):
                 while True:
                     pass
         except PageTimeout:
@@ -134,7 +135,7 @@ def test_time_limit_works_outside_the_main_thread() -> None:
 
 
 def test_time_limit_leaves_a_quick_page_alone() -> None:
-    with _time_limit(5.0):
+    with time_limit(5.0):
         total = sum(range(1000))
     assert total == 499500
 
