@@ -22,18 +22,29 @@ the client process.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
+from distributed import KilledWorker, WorkerPlugin
 
 from cleaner.dedup.buckets import bucket_pairs, key_rows, partition_rows
 from cleaner.dedup.signatures import sign
-from cleaner.engines import DEFAULT_TIMEOUT, Outcome, Task, _batches, default_jobs
+from cleaner.engines import (
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_TIMEOUT,
+    Outcome,
+    Task,
+    _batches,
+    default_jobs,
+    worker_heap,
+)
 from cleaner.profile import ProfileConfig, Sample, merge_samples, profile_of_sample, sample_pages
 from cleaner.sources import Input
+from cleaner.workers import cap_memory, die_with_parent
 
 #: Pages per Dask task: a task costs the scheduler a round trip, so pages go
 #: in batches (16 measured as fast as 64, and faster than 4).
@@ -47,10 +58,34 @@ MERGE_FAN_IN = 16
 #: cleaning (about 5% of a worker's time), and nobody reads them here.
 QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
                  "distributed.admin.system-monitor.gil.enabled": False}
+#: Scheduler settings of the local cluster: a task whose worker dies is not
+#: tried again on another worker (3 times by default): a page that overruns
+#: the hard time limit would cost three more time limits; this engine tries
+#: the batch's pages again one at a time itself (`PAGE_ATTEMPTS`).
+LOCAL_SCHEDULER = {"distributed.scheduler.allowed-failures": 0}
+#: Tries of one page whose worker died: twice, since a worker that dies takes
+#: the task queued beside it down too (one page's second try runs alone).
+PAGE_ATTEMPTS = 2
 #: Documents per map task of the bucket shuffle.
 SHUFFLE_CHUNK = 50_000
 #: Bucket groups (reduce tasks) of the shuffle per worker.
 SHUFFLE_PARTS_PER_WORKER = 2
+
+
+class LocalWorkerLimits(WorkerPlugin):
+    """The limits of the local engine's workers, for each local Dask worker process.
+
+    The kernel kills it when the `cleaner` process dies (Dask's own watch of
+    its parent is a thread, which a worker stuck in a C call holding the GIL
+    never runs), and its heap is capped at `heap` bytes (`workers.cap_memory`).
+    """
+
+    def __init__(self, heap: int | None) -> None:
+        self.heap = heap
+
+    def setup(self, worker: Any) -> None:
+        die_with_parent(os.getppid())
+        cap_memory(self.heap)
 
 
 def _sign_texts(texts: list[str], num_perm: int) -> list[tuple]:
@@ -114,7 +149,8 @@ class DaskEngine:
     name = "dask"
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, batch: int = BATCH) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, batch: int = BATCH,
+                 max_memory: int | None = DEFAULT_MAX_MEMORY) -> None:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -122,7 +158,9 @@ class DaskEngine:
         self.timeout = timeout
         self.batch = batch
         self._samples: list = []
+        self._profile_lost = False
         self._cluster = None
+        self._settings: Any = None
         if scheduler:
             self.client = Client(scheduler)
         else:
@@ -135,22 +173,29 @@ class DaskEngine:
             # forked local workers start with everything above already loaded,
             # instead of importing trafilatura and lxml again (about a second each)
             method = "fork" if hasattr(os, "fork") else "spawn"
-            with dask.config.set({"distributed.worker.multiprocessing-method": method,
-                                  **QUIET_WORKERS}):
-                self._cluster = LocalCluster(
-                    n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=40,
-                )
+            # kept for the cluster's life: a worker the nanny starts again (after a
+            # crash or the hard time limit) is forked too, with the same settings
+            self._settings = dask.config.set({
+                "distributed.worker.multiprocessing-method": method,
+                **QUIET_WORKERS, **LOCAL_SCHEDULER})
+            self._settings.__enter__()
+            self._cluster = LocalCluster(
+                n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.CRITICAL,
+            )
             self.client = Client(self._cluster)
+            self.client.register_plugin(LocalWorkerLimits(worker_heap(max_memory)))
 
     def workers(self) -> int:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map(self, inputs: Iterable[Input], config: Any) -> Iterator[Outcome]:
-        task = Task(config, self.timeout)
+        # the hard time limit ends a worker process, so only where each cleans
+        # one page at a time (one thread)
+        task = Task(config, self.timeout, hard=self._single_threaded())
         pending: deque = deque()
         limit = self.workers() * IN_FLIGHT_BATCHES
-        self._samples = []
+        self._samples, self._profile_lost = [], False
         position = 0
         for batch in _batches(inputs, self.batch):
             future = self.client.submit(task.many, batch, pure=False)
@@ -161,11 +206,34 @@ class DaskEngine:
                 self._samples = [self.client.submit(merge_samples, *self._samples,
                                                     pure=False)]
             position += len(batch)
-            pending.append(future)
+            pending.append((batch, future))
             while len(pending) >= limit:
-                yield from pending.popleft().result()
+                yield from self._outcomes(task, *pending.popleft())
         while pending:
-            yield from pending.popleft().result()
+            yield from self._outcomes(task, *pending.popleft())
+
+    def _outcomes(self, task: Task, batch: list[Input], future: Any) -> list[Outcome]:
+        """A batch's outcomes; when its worker died (a crash, or the hard time limit),
+        its pages again one at a time, so only the page at fault is an error."""
+        try:
+            return future.result()
+        except KilledWorker:
+            self._profile_lost = True  # that batch's sample is lost with it
+        return [self._alone(task, inp) for inp in batch]
+
+    def _alone(self, task: Task, inp: Input) -> Outcome:
+        for _ in range(PAGE_ATTEMPTS):
+            try:
+                return self.client.submit(task.one, inp, pure=False).result()
+            except KilledWorker:
+                continue  # this page, or one beside it on the same worker
+        return "error", {"source": inp.source, "error": (
+            f"its worker died or overran the time limit ({self.timeout:g} s) "
+            f"{PAGE_ATTEMPTS} times")}
+
+    def _single_threaded(self) -> bool:
+        workers = self.client.scheduler_info().get("workers", {})
+        return bool(workers) and all(w.get("nthreads") == 1 for w in workers.values())
 
     def sign_many(self, texts: list[str], num_perm: int) -> Any:
         """A future of the dedup signatures of `texts`, made on the cluster (for
@@ -176,8 +244,11 @@ class DaskEngine:
         """What groups the dedup band keys by bucket: a shuffle on this cluster."""
         return DaskBuckets(self.client, self.workers() * SHUFFLE_PARTS_PER_WORKER)
 
-    def site_profile(self, config: ProfileConfig) -> dict[str, set[str]]:
-        """The site profile of the pages of the last `map`, reduced on the cluster."""
+    def site_profile(self, config: ProfileConfig) -> dict[str, set[str]] | None:
+        """The site profile of the pages of the last `map`, reduced on the cluster
+        (None when a worker died with part of it: the caller learns it itself)."""
+        if self._profile_lost:
+            return None
         if not self._samples:
             return {}
         merged = self.client.submit(merge_samples, *self._samples, pure=False).result()
@@ -188,6 +259,8 @@ class DaskEngine:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+            self._cluster = None
+            self._settings.__exit__(None, None, None)
 
     def __enter__(self) -> DaskEngine:
         return self

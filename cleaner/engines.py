@@ -11,34 +11,50 @@ flight, so memory stays bounded whatever the size of the batch;
 the order of outcomes never depends on the number of workers, so neither does
 the output.
 
-Each page gets a time limit (`timeout` seconds, a SIGALRM timer in the process
-that cleans it): a page that makes the extractor hang or explode becomes an
-error record ("timed out after 30 s") and the run goes on. The timer fires
-between Python operations, so a stall inside one C call ends when that call
-returns.
+Each page gets a time limit (`timeout` seconds): a SIGALRM timer in the
+worker (`timelimit`), and, for a stall inside one C call that the timer
+cannot interrupt, the parent kills the worker a second later and starts
+another (`workers`). Either way the page becomes an error record ("timed
+out after 30 s") and the run goes on. Each worker's memory is capped
+(`max_memory`), and workers die with their parent.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from cleaner.dedup.signatures import sign
 from cleaner.document import Document
+from cleaner.language import preload
 from cleaner.sources import Input
-from cleaner.timelimit import DEFAULT_TIMEOUT, PageTimeout, time_limit
+from cleaner.timelimit import (
+    DEFAULT_TIMEOUT,
+    HARD_LIMIT_GRACE,
+    PageTimeout,
+    hard_limit,
+    time_limit,
+)
+from cleaner.workers import WorkerPool, describe_exit
 
 #: Pages in flight per worker: enough to keep every worker busy while results
 #: are written in order, few enough to bound memory.
 IN_FLIGHT = 8
 #: Pages sent to a worker at once (amortises the inter-process round trip).
 BATCH = 4
+#: Default memory a worker may use, bytes (`--max-memory`): 1 GiB, the promise
+#: the README makes for a worker whatever the input.
+DEFAULT_MAX_MEMORY = 1024 * 1024 * 1024
+#: What a worker's code takes outside its heap (the shared libraries and
+#: Python's code mapped from files): about 60 MiB measured (RssFile of a
+#: forked worker with trafilatura, lxml and numpy loaded), rounded up.
+CODE_ALLOWANCE = 96 * 1024 * 1024
+#: The smallest heap cap: a forked worker starts with about 150 MiB of heap
+#: (VmData, inherited from the parent), so less would fail every page.
+MIN_HEAP = 256 * 1024 * 1024
 
 #: ("doc", records.Page) or ("error", {"source", "error"})
 Outcome = tuple
@@ -61,8 +77,15 @@ class Task:
     config: Any  # pipeline.RunConfig (kept untyped here to avoid an import cycle)
     timeout: float
     sign_pages: bool = True  # make each page's dedup signature where it is cleaned
+    # end the process if a page overruns inside C code (`timelimit.hard_limit`):
+    # for a process that cleans one page at a time, where nobody else can
+    hard: bool = False
 
     def one(self, inp: Input) -> Outcome:
+        with hard_limit(self.timeout + HARD_LIMIT_GRACE if self.hard and self.timeout else 0):
+            return self._one(inp)
+
+    def _one(self, inp: Input) -> Outcome:
         from cleaner.pipeline import clean_input, error_message
         from cleaner.records import prepare
 
@@ -86,80 +109,50 @@ class Task:
 
 
 class LocalEngine:
-    """Cleans pages in this process (jobs=1) or in a pool of `jobs` processes."""
+    """Cleans pages in a pool of `jobs` worker processes (`workers.WorkerPool`).
+
+    Even with one job the page is cleaned in a worker process: only a separate
+    process can be stopped in the middle of a C call that overruns the time
+    limit, or be held to a memory cap without risking the run itself.
+    """
 
     name = "local"
 
-    def __init__(self, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 max_memory: int | None = DEFAULT_MAX_MEMORY) -> None:
         self.jobs = default_jobs() if jobs is None else jobs
         if self.jobs < 1:
             raise ValueError(f"jobs must be at least 1, got {self.jobs}")
         self.timeout = timeout
+        self.max_memory = max_memory
 
     def map(self, inputs: Iterable[Input], config: Any) -> Iterator[Outcome]:
+        # with one worker the parent is idle: dedup signs in batches later (cheaper)
         task = Task(config, self.timeout, sign_pages=self.jobs > 1)
-        if self.jobs == 1:
-            for inp in inputs:
-                yield task.one(inp)
-            return
-        from cleaner.language import preload
-
         preload()  # loaded once here, shared by the forked workers
-        pool = _Pool(self.jobs, task)
-        try:
-            pending: deque[tuple[list[Input], Future[list[Outcome]]]] = deque()
-            limit = self.jobs * IN_FLIGHT // BATCH + 1
-            for batch in _batches(inputs, BATCH):
-                pending.append((batch, pool.submit(batch)))
-                while len(pending) >= limit:
-                    yield from pool.outcomes(*pending.popleft(), pending)
-            while pending:
-                yield from pool.outcomes(*pending.popleft(), pending)
-        finally:
-            pool.shutdown()
+        pool = WorkerPool(
+            self.jobs, task.one, partial(_timed_out, self.timeout), _died,
+            timeout=self.timeout, max_memory=worker_heap(self.max_memory), batch=BATCH,
+            in_flight=self.jobs * IN_FLIGHT)
+        yield from pool.map(inputs)
 
 
-class _Pool:
-    """A process pool that survives a worker dying (a crash in C code, the OOM killer).
+def worker_heap(max_memory: int | None) -> int | None:
+    """The heap cap of a worker that may use `max_memory` bytes in all: less what
+    its code and libraries take (`CODE_ALLOWANCE`)."""
+    if not max_memory:
+        return None
+    return max(max_memory - CODE_ALLOWANCE, MIN_HEAP)
 
-    When a batch's worker dies, the pool is started again and the batches in
-    flight are sent again; the batch that was running is retried one page at
-    a time, and a page whose worker dies on its own becomes an error record.
-    """
 
-    def __init__(self, jobs: int, task: Task) -> None:
-        self.jobs, self.task = jobs, task
-        self._context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        self._executor = ProcessPoolExecutor(jobs, mp_context=self._context)
+def _timed_out(timeout: float, inp: Input) -> Outcome:
+    return "error", {"source": inp.source, "error": f"timed out after {timeout:g} s (its "
+                     "worker was stopped inside a call that would not return)"}
 
-    def submit(self, batch: list[Input]) -> Future[list[Outcome]]:
-        return self._executor.submit(self.task.many, batch)
 
-    def outcomes(self, batch: list[Input], future: Future[list[Outcome]],
-                 pending: deque) -> list[Outcome]:
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            pass
-        self._restart(pending)
-        out: list[Outcome] = []
-        for inp in batch:
-            try:
-                out.extend(self.submit([inp]).result())
-            except BrokenProcessPool:
-                self._restart(pending)
-                out.append(("error", {"source": inp.source,
-                                      "error": "the worker cleaning this page died"}))
-        return out
-
-    def _restart(self, pending: deque) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        self._executor = ProcessPoolExecutor(self.jobs, mp_context=self._context)
-        for n, (batch, _) in enumerate(pending):  # everything in flight was lost
-            pending[n] = (batch, self.submit(batch))
-
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+def _died(inp: Input, exitcode: int) -> Outcome:
+    return "error", {"source": inp.source, "error": "the worker cleaning this page died "
+                     f"({describe_exit(exitcode)}; a crash, or out of memory)"}
 
 
 def _batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
@@ -173,5 +166,5 @@ def _batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
         yield batch
 
 
-__all__ = ["DEFAULT_TIMEOUT", "LocalEngine", "Outcome", "PageTimeout", "Task", "default_jobs",
-           "Document"]
+__all__ = ["DEFAULT_MAX_MEMORY", "DEFAULT_TIMEOUT", "Document", "LocalEngine", "Outcome",
+           "PageTimeout", "Task", "default_jobs", "worker_heap"]

@@ -22,9 +22,10 @@ from cleaner.decode import DecodeError, decode
 from cleaner.dedup import Deduper
 from cleaner.dedup.signatures import DEFAULT_NUM_PERM
 from cleaner.document import Document
-from cleaner.engines import DEFAULT_TIMEOUT, LocalEngine
+from cleaner.engines import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT, LocalEngine
 from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier
+from cleaner.outdir import DOCUMENTS_FILE, ERRORS_FILE, TEXT_DIR, OutDir, is_device_error
 from cleaner.records import (  # noqa: F401 - document_record, prepare: part of the API
     Page,
     document_record,
@@ -33,7 +34,7 @@ from cleaner.records import (  # noqa: F401 - document_record, prepare: part of 
     record_parts,
     unpack,
 )
-from cleaner.runstate import RunState, Spool, run_key
+from cleaner.runstate import RunState, Spool, StateError, run_key
 from cleaner.sinks import RunWriter, assign_text_paths
 from cleaner.sniff import sniff_kind
 from cleaner.sources import (
@@ -57,6 +58,11 @@ class NoContentError(ValueError):
     """The page decoded fine but holds no article text."""
 
 
+class OutputError(OSError):
+    """The output could not be written (a full disk): the run stopped; the message
+    says what was published and how to finish."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunConfig:
     """Everything a batch run can be told; defaults are the CLI's defaults."""
@@ -67,6 +73,7 @@ class RunConfig:
     profile: site_profile.ProfileConfig = field(default_factory=site_profile.ProfileConfig)
     jobs: int | None = None  # worker processes (None: every core)
     timeout: float = DEFAULT_TIMEOUT  # seconds per page before it is an error
+    max_memory: int | None = DEFAULT_MAX_MEMORY  # bytes a worker may use (None: no cap)
     keep: str = "longest"  # which copy of a duplicate cluster is kept (KEEP_POLICIES)
     index: str | None = None  # a persistent dedup index (SQLite file) across runs
 
@@ -84,6 +91,7 @@ class RunSummary:
     seconds: float = 0.0
     resumed_at: int | None = None  # inputs already done when this run resumed
     already_complete: bool = False  # the same run had finished: nothing was done
+    notice: str | None = None  # why an earlier run's state was not used, if it was not
 
     def line(self) -> str:
         rate = self.read / self.seconds if self.seconds > 0 else 0.0
@@ -251,22 +259,50 @@ def run(
     Raises FileNotFoundError for a path that does not exist (a usage error).
     """
     start = time.perf_counter()
-    files = list_files(paths)
-    total = None if has_containers(files) else len(files)
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "jobs"}
-    state = RunState(outdir, run_key(paths, files, settings), restart=restart,
-                     resumable=STDIN not in paths)
+    files = list_files(paths, exclude=outdir)
+    total = None if has_containers(files) else len(files)
+    with OutDir(outdir) as out:
+        out.check()  # no link among OUTDIR's own entries
+        out.lock()  # one run at a time in OUTDIR
+        settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "jobs"}
+        key = run_key(paths, files, settings)
+        state = RunState(out, key, restart=restart, resumable=STDIN not in paths)
+        notice = state.notice
+        try:
+            try:
+                summary = _run(files, out, config, state, total, progress, engine)
+            except StateError as exc:  # the state changed under this run: once more, afresh
+                notice = f"the run state could not be read back ({exc}); started afresh"
+                state = RunState(out, key, restart=True)
+                summary = _run(files, out, config, state, total, progress, engine)
+        except OSError as exc:
+            if isinstance(exc, OutputError) or not is_device_error(exc):
+                raise
+            raise OutputError(exc.errno, f"{exc.strerror or exc} while writing the run's "
+                              f"state in {outdir}: nothing new was published; free some space "
+                              "and run the same command again to finish (it resumes from its "
+                              "last checkpoint)") from exc
+    summary.notice = notice
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _run(files: list[tuple[str, str]], out: OutDir, config: RunConfig, state: RunState,
+         total: int | None, progress: Callable[[int | None], Progress] | None,
+         engine: Any) -> RunSummary:
+    """`run` once its output folder is locked and its state read."""
+    start = time.perf_counter()
     if state.complete is not None:
         summary = RunSummary(**{k: v for k, v in state.complete.items()
-                                if k in RunSummary.__dataclass_fields__})
+                                if k in RunSummary.__dataclass_fields__
+                                and k not in ("seconds", "resumed_at", "already_complete",
+                                              "notice")})
         summary.already_complete = True
-        summary.seconds = time.perf_counter() - start
         return summary
     summary = RunSummary(resumed_at=state.inputs_done if state.resumed else None)
-    spool = Spool(state.path("spool"), state.sizes["spool"])  # every outcome, whole
-    bodies = Spool(state.path("bodies"), state.sizes["bodies"])  # what dedup needs
+    spool = state.spool("spool")  # every outcome, whole
+    bodies = state.spool("bodies")  # what dedup needs
     try:
         learner = site_profile.ProfileLearner(config.profile)
         seen_ids: set[str] = set()  # a document id is used once (JSONL records bring theirs)
@@ -279,31 +315,31 @@ def run(
         profile_elsewhere = hasattr(engine, "site_profile") and not state.resumed
         if not state.cleaned:
             if engine is None:
-                engine = LocalEngine(config.jobs, config.timeout)
+                engine = LocalEngine(config.jobs, config.timeout, config.max_memory)
             turned_away = _clean_into(files, config, engine, state, spool, bodies, learner,
                                       seen_ids, progress(total) if progress else None)
             profile_elsewhere = profile_elsewhere and not turned_away
         del seen_ids
 
-        saved = state.saved_verdicts()
+        saved = state.saved_verdicts({body[0] for body in bodies})
         with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
                      keep=config.keep) as deduper:
             if saved is None:
-                profile = (engine.site_profile(config.profile) if profile_elsewhere
-                           else learner.profile())
+                profile = engine.site_profile(config.profile) if profile_elsewhere else None
+                if profile is None:  # learnt here (also when the engine lost part of it)
+                    profile = learner.profile()
                 verdicts, dropped = _deduplicate(bodies, profile, config, engine, deduper)
                 saved = (verdicts, dropped, deduper.pending_index)
                 state.save_verdicts(saved)  # before the index changes: see runstate
             verdicts, dropped, pending = saved
             deduper.commit_index(pending)
-        _write(outdir, spool, bodies, verdicts, dropped, summary)
+        _write(out, spool, bodies, verdicts, dropped, summary)
         summary.seconds = time.perf_counter() - start
         state.finish({k: getattr(summary, k) for k in
                       ("read", "kept", "duplicates", "errors", "chars_in", "chars_out")})
     finally:
         spool.close()
         bodies.close()
-    summary.seconds = time.perf_counter() - start
     return summary
 
 
@@ -390,13 +426,20 @@ def _deduplicate(bodies: Spool, profile: dict, config: RunConfig, engine: Any,
     return verdicts, dropped
 
 
-def _write(outdir: Path, spool: Spool, bodies: Spool, verdicts: dict,
+def _write(out: OutDir, spool: Spool, bodies: Spool, verdicts: dict,
            dropped: dict[str, list[int]], summary: RunSummary) -> None:
-    """Write text/, documents.jsonl and errors.jsonl from the spool and the verdicts."""
-    kept = [item[1] for item in bodies if verdicts[item[0]].duplicate_of is None]
+    """Write text/, documents.jsonl and errors.jsonl from the spool and the verdicts.
+
+    A text file the file system refuses (a name it cannot hold, a folder in
+    the way) is an error record, and the document's record says no text
+    file; a full disk stops the run with an `OutputError` saying what was
+    published (whole lines only) and that the same command finishes it.
+    """
+    kept = [item[1] for item in bodies if _verdict(verdicts, item[0]).duplicate_of is None]
     names = iter(assign_text_paths(kept))
     del kept
-    with RunWriter(outdir) as writer:
+    writer = RunWriter(out)
+    try:
         for entry in spool:
             summary.read += 1
             if entry[0] == "error":
@@ -405,7 +448,7 @@ def _write(outdir: Path, spool: Spool, bodies: Spool, verdicts: dict,
                 continue
             _, doc_id, chars_in, title, text, head, tail, packed = entry
             summary.chars_in += chars_in
-            verdict = verdicts[doc_id]
+            verdict = _verdict(verdicts, doc_id)
             dup = verdict.duplicate_of
             if doc_id in dropped:  # site repeats removed: the record changes, rebuild it
                 doc = unpack(packed)
@@ -417,10 +460,45 @@ def _write(outdir: Path, spool: Spool, bodies: Spool, verdicts: dict,
                 name = next(names)
                 summary.kept += 1
                 summary.chars_out += len(text)
-                writer.write_text(name, title, text)
+                try:
+                    writer.write_text(name, title, text)
+                except OSError as exc:
+                    if is_device_error(exc):
+                        raise
+                    writer.add_error({"source": packed[2], "error": "cannot write its text "
+                                      f"file {TEXT_DIR}/{name} ({exc.strerror or exc}); its "
+                                      f"record in {DOCUMENTS_FILE} has the text"})
+                    summary.errors += 1
+                    name = None
             else:
                 summary.duplicates += 1
             writer.add_document_line(record_line(
                 head, tail, dup, verdict.similarity, verdict.cluster,
-                "text/" + name if name is not None else None))
+                f"{TEXT_DIR}/{name}" if name is not None else None))
+        writer.close()
+    except OSError as exc:
+        if not is_device_error(exc):
+            raise
+        try:
+            writer.close()  # publishes the lists' whole lines (if not done already)
+        except OSError:
+            pass  # the same failure again: the lists are published whole all the same
+        raise OutputError(exc.errno, _full_message(out, writer, exc)) from exc
+    finally:
+        writer.close()
 
+
+def _verdict(verdicts: dict, doc_id: str) -> Any:
+    try:
+        return verdicts[doc_id]
+    except KeyError:
+        raise StateError(f"no dedup verdict for page {doc_id!r}") from None
+
+
+def _full_message(out: OutDir, writer: RunWriter, exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"{exc.strerror or exc}{where} while writing the output to {out.path}: "
+            f"{DOCUMENTS_FILE} and {ERRORS_FILE} were published with the "
+            f"{writer.lines_published(DOCUMENTS_FILE):,} and "
+            f"{writer.lines_published(ERRORS_FILE):,} whole lines written before it; free "
+            "some space and run the same command again to finish (it resumes)")

@@ -17,10 +17,9 @@ from collections import Counter
 from pathlib import Path
 
 from cleaner.document import REASONS
-from cleaner.runstate import STATE_DIR
-from cleaner.sinks import DOCUMENTS_FILE, ERRORS_FILE, atomic_write, json_line
+from cleaner.outdir import DOCUMENTS_FILE, ERRORS_FILE, REPORT_FILE, STATE_DIR, OutDir
+from cleaner.sinks import json_line
 
-REPORT_FILE = "report.html"
 #: Characters of one block shown in the report (the rest is cut, with a mark).
 MAX_BLOCK_CHARS = 2000
 #: Characters of each copy shown side by side in a duplicate cluster.
@@ -201,9 +200,11 @@ def render(data: dict) -> str:
 def write_report(outdir: Path) -> Path:
     """Write OUTDIR/report.html for the run whose output is in `outdir`; returns its path."""
     outdir = Path(outdir)
-    path = outdir / REPORT_FILE
-    atomic_write(path, render(report_data(outdir)))
-    return path
+    page = render(report_data(outdir))
+    with OutDir(outdir) as out:
+        out.check()  # never written through a link planted in OUTDIR
+        out.write(REPORT_FILE, page.encode("utf-8", "surrogatepass"))
+    return outdir / REPORT_FILE
 
 
 _PAGE = """<!DOCTYPE html>

@@ -1,9 +1,13 @@
 """Write a run's results: the text/ tree, documents.jsonl and errors.jsonl.
 
 Every file appears whole or not at all (temp file in the same folder, fsync,
-rename), so an interrupted run never leaves a half-written page or a JSON line
-cut in two. Output names are derived from input paths, so they are sanitised
-and de-collided here, once, before anything is written.
+rename), so an interrupted run never leaves a half-written page; the lists
+hold whole lines only, even when the disk fills while they are written (they
+are cut back to their last whole line). All writing goes through `OutDir`,
+which never follows a link below OUTDIR. Output names are derived from input
+paths, URLs and ids, so they are sanitised (control characters, lone
+surrogates, `..`, each part's length, the whole path's length and depth) and
+de-collided here, once, before anything is written.
 """
 
 from __future__ import annotations
@@ -16,26 +20,41 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
+from cleaner.outdir import (
+    DOCUMENTS_FILE,
+    ERRORS_FILE,
+    FILE_MODE,
+    TEXT_DIR,
+    OutDir,
+    create_temp,
+    publish,
+    step_into,
+    write_in,
+)
 from cleaner.sources import text_relpath
-
-#: Mode for new output files: what a default umask (022) gives; mkstemp's 0600
-#: would make results unreadable to other users of a shared machine.
-FILE_MODE = 0o644
 
 #: Longest output path part, in bytes: file systems allow 255, and a part may
 #: still get a "-N" suffix, a ".txt" extension and a temporary file's
 #: ".NAME.XXXXXXXX.tmp" around it.
 MAX_PART_BYTES = 200
+#: Deepest output path (folders and file): a URL of a thousand "/a" parts would
+#: otherwise make a thousand nested folders; 16 is deeper than any site's tree.
+MAX_DEPTH = 16
+#: Longest output path below text/, in bytes: room for OUTDIR's own path within
+#: the 4,096 bytes Linux allows a whole path (what other tools will pass), and
+#: for the 260 characters of old Windows tools when names are short.
+MAX_PATH_BYTES = 1024
 #: Name used when sanitising leaves nothing of an input path (e.g. "..").
 FALLBACK_NAME = "document"
-
-TEXT_DIR = "text"
-DOCUMENTS_FILE = "documents.jsonl"
-ERRORS_FILE = "errors.jsonl"
+#: Bytes of one list's lines buffered before a write.
+LIST_BUFFER_BYTES = 1 << 20
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: Surrogates a file name cannot hold: all but U+DC80-U+DCFF, which stand for
+#: the bytes of a name that is not UTF-8 (surrogateescape) and are written back as bytes.
+_UNNAMEABLE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
 # Valid JSON, but str.splitlines() and some editors break lines on these.
 _LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
@@ -62,10 +81,10 @@ def json_line(text: str) -> str:
 def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` (UTF-8 for str) so readers never see a partial file.
 
-    `durable` also forces the bytes to disk before the rename (fsync), so a
-    power cut cannot leave the new name on an empty file; the per-page text
-    files skip it (one fsync per page costs more than cleaning some pages) and
-    the run's lists, written last, keep it.
+    For files outside an output folder (benchmark results); what a run writes
+    in OUTDIR goes through `OutDir`. `durable` forces the bytes to disk
+    before the rename (fsync), so a power cut cannot leave the new name on an
+    empty file.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,21 +113,33 @@ def safe_relpath(relpath: str) -> str:
     """Make an input-derived path safe to join under the output folder.
 
     Backslashes count as separators; empty, ``.`` and ``..`` parts are dropped
-    (so no absolute path or escape is possible); control characters removed.
+    (so no absolute path or escape is possible); control characters removed,
+    lone surrogates a name cannot hold replaced (U+FFFD); each part cut to
+    `MAX_PART_BYTES`; folders past `MAX_DEPTH` or `MAX_PATH_BYTES` dropped
+    from the middle (the first folder and the file name stay: `assign_text_paths`
+    tells apart names this makes equal).
     """
     parts = []
     for part in relpath.replace("\\", "/").split("/"):
-        part = _CONTROL.sub("", part).strip()
+        part = _UNNAMEABLE.sub("\ufffd", _CONTROL.sub("", part)).strip()
         if part and part not in {".", ".."}:
             parts.append(_short(part))
-    return "/".join(parts) or FALLBACK_NAME
+    if not parts:
+        return FALLBACK_NAME
+    while len(parts) > 2 and (len(parts) > MAX_DEPTH or _size("/".join(parts)) > MAX_PATH_BYTES):
+        del parts[1]
+    return "/".join(parts)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _is_clean(relpath: str) -> bool:
     """Whether a relative path is one `safe_relpath` could give (plus a suffix)."""
     return "\\" not in relpath and all(
         part and part not in {".", ".."} and part == part.strip() and not _CONTROL.search(part)
-        and len(part.encode("utf-8", "surrogatepass")) <= 255
+        and not _UNNAMEABLE.search(part) and len(part.encode("utf-8", "surrogatepass")) <= 255
         for part in relpath.split("/"))
 
 
@@ -177,6 +208,57 @@ def _parent_folders(relpath: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+class _List:
+    """One JSONL list being written: a temporary file in OUTDIR holding whole lines only.
+
+    Lines are buffered and written with plain `os.write` calls; `whole` is the
+    size of the lines known to be on disk in full. When a write fails (the
+    disk is full), the file is cut back to the end of the last line that was
+    written whole (truncating needs no free space), so whatever is published
+    ends with a whole line.
+    """
+
+    def __init__(self, dir_fd: int, name: str) -> None:
+        self.name = name
+        self.fd, self.tmp = create_temp(dir_fd, name)
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self.whole = 0
+        self.lines = 0  # lines on disk
+
+    def add(self, line: str) -> None:
+        data = (json_line(line) + "\n").encode("utf-8", "surrogatepass")
+        self._buffer.append(data)
+        self._buffered += len(data)
+        if self._buffered >= LIST_BUFFER_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered lines; on failure keep on disk exactly the lines that
+        made it whole, and raise."""
+        buffered, self._buffer, self._buffered = self._buffer, [], 0
+        view = memoryview(b"".join(buffered))
+        written = 0
+        try:
+            while written < len(view):
+                written += os.write(self.fd, view[written:])
+        except OSError:
+            kept = 0  # lines of this flush that are on disk whole
+            size = 0
+            for line in buffered:
+                if size + len(line) > written:
+                    break
+                size += len(line)
+                kept += 1
+            self.whole += size
+            self.lines += kept
+            os.ftruncate(self.fd, self.whole)
+            os.lseek(self.fd, self.whole, os.SEEK_SET)
+            raise
+        self.whole += written
+        self.lines += len(buffered)
+
+
 class RunWriter:
     """Writes one run's outputs into a folder.
 
@@ -186,25 +268,23 @@ class RunWriter:
     Both lists are always created, even empty, so "no errors" is visible.
 
     Files of a previous run in text/ are left alone unless this run writes the
-    same name: deleting from a folder the user chose is not this class's call
-    (the CLI can offer to empty it).
+    same name: deleting from a folder the user chose is not this class's call.
+    A link in text/ where this run writes is replaced, never written through.
 
-    Close also happens when the run fails: every line written is complete and
-    its text file already exists, so the partial lists are still true.
+    Close also happens when the run fails (a full disk): every line published
+    is whole and its text file already exists, so the partial lists are true.
     """
 
-    def __init__(self, outdir: Path | str) -> None:
-        self.outdir = Path(outdir)
-        self.text_dir = self.outdir / TEXT_DIR
-        self.text_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, out: OutDir | Path | str) -> None:
+        self._own = not isinstance(out, OutDir)
+        self.out = OutDir(out) if not isinstance(out, OutDir) else out
+        self.outdir = self.out.path
+        self._text_fd = self.out.open_dir(TEXT_DIR, create=True)
+        self._folder: tuple[str, int] | None = None  # the last text folder written in
         self.documents_written = 0
         self.errors_written = 0
         self._closed = False
-        # Final name -> (open temp file, its path).
-        self._lists: dict[str, tuple[IO[str], str]] = {}
-        for name in (DOCUMENTS_FILE, ERRORS_FILE):
-            fd, tmp = tempfile.mkstemp(dir=self.outdir, prefix=f".{name}.", suffix=".tmp")
-            self._lists[name] = (os.fdopen(fd, "w", encoding="utf-8", newline="\n"), tmp)
+        self._lists = {name: _List(self.out.fd, name) for name in (DOCUMENTS_FILE, ERRORS_FILE)}
 
     def __enter__(self) -> RunWriter:
         return self
@@ -217,20 +297,37 @@ class RunWriter:
     ) -> None:
         self.close()
 
-    def text_path(self, relpath: str) -> Path:
-        """Where a text file goes; refuses paths that would leave text/."""
-        target = self.text_dir / relpath
-        base = self.text_dir.resolve()
-        if not _is_clean(relpath) or not target.resolve().is_relative_to(base):
-            raise ValueError(f"unsafe output path {relpath!r}; use assign_text_paths()")
-        return target
-
     def write_text(self, relpath: str, title: str | None, body: str) -> Path:
-        """Write text/<relpath>: the title, a blank line, then the body."""
+        """Write text/<relpath>: the title, a blank line, then the body.
+
+        Raises:
+            ValueError: `relpath` is not one `assign_text_paths` gives.
+            OSError: the file cannot be written (`outdir.is_device_error` tells
+                a full disk from a name the file system refuses).
+        """
+        if not _is_clean(relpath):
+            raise ValueError(f"unsafe output path {relpath!r}; use assign_text_paths()")
         content = f"{title}\n\n{body}\n" if title else f"{body}\n"
-        target = self.text_path(relpath)
-        atomic_write(target, content, durable=False)
-        return target
+        folder, _, name = relpath.rpartition("/")
+        write_in(self._folder_fd(folder), name, _utf8(content), durable=False)
+        return self.outdir / TEXT_DIR / relpath
+
+    def _folder_fd(self, folder: str) -> int:
+        """A descriptor of text/<folder>, made if missing, links on the way replaced."""
+        if self._folder is not None and self._folder[0] == folder:
+            return self._folder[1]
+        if self._folder is not None:
+            os.close(self._folder[1])
+            self._folder = None
+        fd = os.dup(self._text_fd)
+        for part in (p for p in folder.split("/") if p):
+            try:
+                step = step_into(fd, part, create=True, replace_links=True)
+            finally:
+                os.close(fd)
+            fd = step
+        self._folder = (folder, fd)
+        return fd
 
     def add_document(self, record: dict[str, Any]) -> None:
         """Append one line to documents.jsonl."""
@@ -247,32 +344,51 @@ class RunWriter:
         self._append_line(DOCUMENTS_FILE, line)
         self.documents_written += 1
 
+    def lines_published(self, name: str) -> int:
+        """How many whole lines of the list `name` are on disk."""
+        return self._lists[name].lines
+
     def _append(self, name: str, record: dict[str, Any]) -> None:
-        self._append_line(name, json.dumps(record, ensure_ascii=False))
+        self._append_line(name, json.dumps(record, ensure_ascii=False, allow_nan=False))
 
     def _append_line(self, name: str, line: str) -> None:
         if self._closed:
             raise ValueError("RunWriter is closed")
-        handle, _ = self._lists[name]
-        handle.write(json_line(line) + "\n")
+        self._lists[name].add(line)
 
     def close(self) -> None:
-        """Flush both lists and move them into place; safe to call twice."""
+        """Flush both lists and move them into place; safe to call twice.
+
+        A list whose last write failed is published with its whole lines; the
+        first error is raised after both are in place.
+        """
         if self._closed:
             return
         self._closed = True
         failure: BaseException | None = None
-        for name, (handle, tmp) in self._lists.items():
+        for item in self._lists.values():
             try:
-                with handle:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                if failure is None:
-                    os.chmod(tmp, FILE_MODE)
-                    os.replace(tmp, self.outdir / name)
-                    continue
+                item.flush()
             except OSError as exc:
-                failure = exc
-            _remove_quietly(tmp)
+                failure = failure or exc
+            try:
+                os.fsync(item.fd)
+            except OSError as exc:
+                failure = failure or exc
+            os.close(item.fd)
+            publish(self.out.fd, item.tmp, item.name)
+        if self._folder is not None:
+            os.close(self._folder[1])
+        os.close(self._text_fd)
+        if self._own:
+            self.out.close()
         if failure is not None:
             raise failure
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 of a text; a lone surrogate (from a JSON escape) becomes U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8")

@@ -160,7 +160,7 @@ class BatchDedup:
         self._sources.append(source)
         self._lengths.append(len(text or "") if length is None else length)
         self._dates.append(date)
-        self._pending.append(text if signed is None else signed)
+        self._pending.append(text if signed is None else tuple(signed))
         if len(self._pending) >= self.chunk:
             self._sign_pending()
 
