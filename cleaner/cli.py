@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import click
 
 from cleaner.dedup import Deduper, DedupIndexError
 from cleaner.dedup.engine import KEEP_POLICIES
-from cleaner.dedup.jsonl import dedup_jsonl
-from cleaner.engines import DEFAULT_TIMEOUT
+from cleaner.dedup.jsonl import MAX_LINE_BYTES, dedup_jsonl
+from cleaner.engines import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT
 from cleaner.eval import (
     SYSTEMS,
     default_bench,
@@ -22,8 +23,9 @@ from cleaner.eval import (
     results_json,
     write_json,
 )
-from cleaner.pipeline import RunConfig, run
-from cleaner.sources import DEFAULT_MAX_BYTES
+from cleaner.outdir import OutputInUseError, UnsafeOutputError
+from cleaner.pipeline import OutputError, RunConfig, run
+from cleaner.sources import DEFAULT_MAX_BYTES, ArgumentError
 
 _THRESHOLD_HELP = ("Jaccard similarity of the texts' word 5-gram sets at or above which "
                    "two pages are duplicates (0.8: a few words edited or a paragraph "
@@ -56,6 +58,15 @@ def _open_index(index: Path | None, threshold: float) -> None:
     except OSError as exc:
         raise click.BadParameter(f"cannot open {str(index)!r}: {exc.strerror or exc}",
                                  param_hint="--index") from exc
+
+
+_MIB = 1024 * 1024
+
+
+class _Refused(click.ClickException):
+    """A run refused before any work (OUTDIR in use, or unsafe): exit 2, like a usage error."""
+
+    exit_code = 2
 
 
 #: Seconds between progress lines when stderr is not a terminal.
@@ -138,6 +149,9 @@ def main() -> None:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Largest page read, in bytes after decompression "
               "(checked while decompressing); a larger one is an error record.")
+@click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY // _MIB,
+              show_default=True, metavar="MIB", help="Memory each worker may use, in MiB "
+              "(0: no cap); a page that needs more is an error record.")
 @click.option("--restart", is_flag=True, help="Start from scratch instead of resuming an "
               "interrupted run in OUTDIR.")
 @click.option("--report", "make_report", is_flag=True,
@@ -145,8 +159,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing summary.")
 def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep: str,
                   index: Path | None, jobs: int | None, timeout: float, engine: str,
-                  scheduler: str | None, max_bytes: int, restart: bool, make_report: bool,
-                  quiet: bool) -> None:
+                  scheduler: str | None, max_bytes: int, max_memory: int, restart: bool,
+                  make_report: bool, quiet: bool) -> None:
     """Clean page dumps into OUTDIR: files, folders, WARC and JSONL files, or - (stdin).
 
     Pages are HTML or text dumps, plain or compressed (.gz, .bz2, .xz).
@@ -183,25 +197,35 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
         raise click.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
     _open_index(index, threshold)
     config = RunConfig(threshold=threshold, keep=keep, jobs=jobs, timeout=timeout,
-                       index=str(index) if index is not None else None, max_bytes=max_bytes)
+                       index=str(index) if index is not None else None, max_bytes=max_bytes,
+                       max_memory=max_memory * _MIB or None)
     runner = None
     if engine == "dask":
         from cleaner.dask_engine import DaskEngine
 
         try:
-            runner = DaskEngine(scheduler=scheduler, workers=jobs, timeout=timeout)
+            runner = DaskEngine(scheduler=scheduler, workers=jobs, timeout=timeout,
+                                max_memory=config.max_memory)
         except OSError as exc:
             raise click.ClickException(f"cannot reach the Dask scheduler {scheduler!r}: "
                                        f"{exc}") from exc
     try:
         summary = run(list(inputs), outdir, config, progress=_progress(quiet), engine=runner,
                       restart=restart)
+    except ArgumentError as exc:
+        raise click.BadParameter(str(exc), param_hint="INPUTS") from exc
+    except (UnsafeOutputError, OutputInUseError) as exc:  # refused before any work
+        raise _Refused(exc.strerror or str(exc)) from exc
+    except OutputError as exc:  # stopped part-way (a full disk): say what is there
+        raise click.ClickException(exc.strerror or str(exc)) from exc
     except OSError as exc:  # the output folder, not an input: nothing can be written
         raise click.ClickException(
             f"cannot write the output to {str(outdir)!r}: {exc.strerror or exc}") from exc
     finally:
         if runner is not None:
             runner.close()
+    if summary.notice:  # even when quiet: an earlier run's state was discarded
+        click.echo(f"note: {summary.notice}.", err=True)
     if not quiet:
         if summary.already_complete:
             click.echo(f"{outdir} already holds this run's finished output; nothing to do "
@@ -306,20 +330,24 @@ def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int
 
 
 @main.command("dedup")
-@click.argument("source", default="-", type=click.File("r", encoding="utf-8"))
+@click.argument("source", default="-", type=click.File("rb"))
 @click.option("-o", "--output", "sink", default="-", type=click.File("w", encoding="utf-8",
               atomic=True), help="Output JSONL file. [default: standard output]")
 @_dedup_options
+@click.option("--max-bytes", type=click.IntRange(min=1), default=MAX_LINE_BYTES,
+              show_default=True, help="Longest line read; a longer one is written back "
+                                      "unread, with a dedup_error.")
 @click.option("-q", "--quiet", is_flag=True, help="No closing summary.")
-def dedup_command(source, sink, threshold: float, keep: str, index: Path | None,
-                  quiet: bool) -> None:
+def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
+                  index: Path | None, max_bytes: int, quiet: bool) -> None:
     """Deduplicate JSONL records (SOURCE, or standard input) by their text.
 
     Each line is a JSON object with "id" and "text" (as in documents.jsonl; an
     optional "date" serves --keep earliest). Every record is written back with
     "duplicate_of" (the kept copy's id, or null), "similarity" and "cluster"
-    (the kept copy's id) set. A line without a string id and text, or with a
-    repeated id, is written back with a "dedup_error" field instead.
+    (the kept copy's id) set. A line that cannot be deduplicated (no string id
+    and text, a repeated id, not JSON, not UTF-8, a lone surrogate, too long)
+    is written back with a "dedup_error" field instead; nothing is dropped.
 
     \b
     Examples:
@@ -330,7 +358,8 @@ def dedup_command(source, sink, threshold: float, keep: str, index: Path | None,
     _open_index(index, threshold)
     with Deduper(threshold=threshold, keep=keep,
                  path=str(index) if index is not None else None) as deduper:
-        summary = dedup_jsonl(source, sink, deduper)
+        summary = dedup_jsonl(source, sink, deduper, max_line_bytes=max_bytes)
+    sink.write("")  # the output file exists even when there was nothing to write
     if not quiet:
         click.echo(summary.line(), err=True)
 

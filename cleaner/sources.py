@@ -371,6 +371,19 @@ def format_size(size: int) -> str:
     return f"{size:,} bytes"
 
 
+def container_stem(relpath: str) -> str:
+    """A container's relpath without its extensions: where its records' texts go.
+
+    Example:
+        >>> container_stem("crawl/day-1.warc.gz")
+        'crawl/day-1'
+    """
+    name = strip_compression(relpath)
+    folder, _, base = name.rpartition("/")
+    base = base.rsplit(".", 1)[0] if "." in base[1:] else base
+    return f"{folder}/{base}" if folder else base
+
+
 def text_relpath(relpath: str) -> str:
     """The output name for an input: ``.gz`` dropped, extension made ``.txt``.
 

@@ -3,9 +3,27 @@
 Each input line is a JSON object with at least `id` (a string) and `text` (the
 clean text), the format `documents.jsonl` uses. Each output line is the same
 object with `duplicate_of`, `similarity` and `cluster` set. Lines are never
-dropped: a line that is not a JSON object with a string `id` and `text`, or
-whose id repeats an earlier one, is written back unchanged apart from a
-`dedup_error` field saying why, and plays no part in dedup.
+dropped (blank lines aside), and nothing in them is lost: a line that cannot
+take part in dedup is written back with a `dedup_error` field saying why:
+
+- not a JSON object with a string `id` and `text`, or an id that repeats an
+  earlier one: the record, or `{"line": <the line>}` for a line that is not a
+  JSON object (not JSON, nested too deeply to read, a list...);
+- an `id` or `text` holding a lone surrogate (`"\\ud800"`: JSON allows the
+  escape, Unicode has no such character, so it can be neither hashed nor
+  written as UTF-8): the record, with the surrogate written back as the same
+  `\\udXXX` escape, so reading the output gives the same string back;
+- not valid UTF-8: `line` holds the line decoded with U+FFFD for the bad
+  bytes, and `line_base64` its exact bytes;
+- longer than the limit (`max_line_bytes`): `line_base64` only, copied
+  through in pieces, never held in memory whole.
+
+The input is read as bytes and split at "\\n" only; a "\\r" before it (CRLF) and
+a UTF-8 byte order mark at the start of the file are dropped, a missing final
+newline is fine. NaN, Infinity and -Infinity (which Python's json accepts and
+JSON does not), and numbers too large for a float, are read as null, so the
+output is strict JSON. A valid record's output line is `json.dumps(record,
+ensure_ascii=False)`, as it always was.
 
 The input is read twice (once to sign, once to write), so only signatures are
 held in memory; standard input is first copied to a temporary file for that.
@@ -13,14 +31,28 @@ held in memory; standard input is first copied to a temporary file for that.
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from cleaner.dedup.deduper import Deduper
+
+#: Longest input line read, in bytes. A documents.jsonl record holds a page's kept
+#: text and its removed blocks, so about the page's text once; twice `cleaner
+#: clean`'s largest page (50 MB) leaves room for the other fields. Parsing a line
+#: takes a few times its size in memory.
+MAX_LINE_BYTES = 100 * 1024 * 1024
+#: Bytes read at a time when copying or skipping an over-long line (a multiple of
+#: 3, so each piece is whole base64 quanta).
+_CHUNK = 3 << 20
+_BOM = b"\xef\xbb\xbf"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -34,76 +66,178 @@ class StepSummary:
                 f"kept {self.records - self.duplicates - self.errors}, errors {self.errors}")
 
 
-def _parse(line: str) -> tuple[dict | None, str | None]:
-    """The record on a line, or None and the reason it cannot be deduplicated."""
+@dataclass(frozen=True, slots=True)
+class _Long:
+    """An over-long line: its first bytes; the rest is still to be read from the input."""
+
+    start: bytes
+
+
+def _null(constant: str) -> None:
+    """NaN, Infinity, -Infinity: not JSON, so null (written back, they would not be JSON)."""
+    return None
+
+
+def _finite(number: str) -> float | None:
+    """A float, or null for one too large to be (1e400 would be written back as Infinity)."""
+    value = float(number)
+    return value if math.isfinite(value) else None
+
+
+def _valid(text: str) -> bool:
+    return _SURROGATE.search(text) is None
+
+
+def _parse(raw: bytes) -> tuple[dict[str, Any], str | None]:
+    """The output record for a line (before dedup's fields), and the reason the line
+    cannot be deduplicated, or None."""
     try:
-        record = json.loads(line)
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ({"line": raw.decode("utf-8", "replace"),
+                 "line_base64": base64.b64encode(raw).decode("ascii")},
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1}); "
+                "line_base64 holds the exact bytes")
+    try:
+        record = json.loads(line, parse_constant=_null, parse_float=_finite)
     except json.JSONDecodeError as exc:
-        return None, f"not JSON: {exc.msg} at column {exc.colno}"
+        return {"line": line}, f"not JSON: {exc.msg} at column {exc.colno}"
+    except ValueError as exc:  # an integer of thousands of digits
+        return {"line": line}, f"not JSON that can be read: {exc}"
+    except RecursionError:
+        return {"line": line}, "not JSON that can be read: nested too deeply"
     if not isinstance(record, dict):
-        return None, "not a JSON object"
-    if not isinstance(record.get("id"), str):
-        return record, "no string field 'id'"
-    if not isinstance(record.get("text"), str):
-        return record, "no string field 'text'"
+        return {"line": line}, "not a JSON object"
+    for key in ("id", "text"):
+        if not isinstance(record.get(key), str):
+            return record, f"no string field {key!r}"
+        if not _valid(record[key]):
+            return record, (f"field {key!r} is not valid Unicode: it holds a lone surrogate "
+                            "(written back as the same \\u escape)")
     return record, None
 
 
-def _lines(handle: IO[str]) -> Iterator[str]:
-    for line in handle:
-        if line.strip():
-            yield line.rstrip("\n")
+def _lines(handle: IO[bytes], limit: int) -> Iterator[bytes | _Long]:
+    """Each non-blank line, without its line end (the file's first without a BOM).
+
+    An over-long line is a `_Long`, whose rest the caller reads (`_copy_long`)
+    before asking for the next line.
+    """
+    first = True
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        if first:
+            raw, first = raw.removeprefix(_BOM), False
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            yield _Long(raw)
+            continue
+        raw = raw[:-1] if raw.endswith(b"\n") else raw
+        raw = raw[:-1] if raw.endswith(b"\r") else raw
+        if raw.strip():
+            yield raw
 
 
-def dedup_jsonl(source: IO[str], sink: IO[str], deduper: Deduper) -> StepSummary:
-    """Deduplicate the records on `source` and write them to `sink`."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        if source.seekable():
-            handle = source
-            start = source.tell()
-        else:
-            shutil.copyfileobj(source, spool)
-            handle, start = spool, 0
+def _copy_long(handle: IO[bytes], start: bytes, sink: IO[str] | None, limit: int) -> None:
+    """Read the rest of an over-long line; copy it, base64-encoded, to `sink` (if any)."""
+    if sink is not None:
+        sink.write('{"line_base64": "')
+    pending = start
+    while True:
+        end = pending.endswith(b"\n")
+        more = b"" if end else handle.readline(_CHUNK)
+        if end or not more:
+            pending = pending[:-1] if pending.endswith(b"\n") else pending
+            pending = pending[:-1] if pending.endswith(b"\r") else pending
+            break
+        # keep back the last byte (a "\r" may end the line) and what is not whole quanta
+        cut = (len(pending) - 1) // 3 * 3
+        if sink is not None:
+            sink.write(base64.b64encode(pending[:cut]).decode("ascii"))
+        pending = pending[cut:] + more
+    if sink is not None:
+        error = (f"line is larger than the limit of {limit:,} bytes, so it was not read; "
+                 "line_base64 holds its exact bytes")
+        sink.write(base64.b64encode(pending).decode("ascii")
+                   + f'", "dedup_error": {json.dumps(error)}}}\n')
+
+
+def _dump(record: dict[str, Any]) -> str:
+    """One output line: strict JSON, lone surrogates escaped so it can be written as UTF-8."""
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    if not _valid(text):
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text + "\n"
+
+
+def _spooled(source: IO[bytes] | IO[str], spool: IO[bytes]) -> tuple[IO[bytes], int]:
+    """The input as a seekable binary file, and where its data starts."""
+    if isinstance(source.read(0), str):  # a text stream: its characters, as UTF-8
+        while chunk := source.read(_CHUNK):
+            spool.write(chunk.encode("utf-8", "surrogatepass"))
+        return spool, 0
+    if source.seekable():
+        return source, source.tell()  # type: ignore[return-value]
+    shutil.copyfileobj(source, spool, _CHUNK)  # type: ignore[misc]
+    return spool, 0
+
+
+def _meta(value: Any) -> str | None:
+    """A record's date or source for the index, if it is a string that can be stored."""
+    return value if isinstance(value, str) and _valid(value) else None
+
+
+def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
+                max_line_bytes: int = MAX_LINE_BYTES) -> StepSummary:
+    """Deduplicate the records on `source` (bytes; a text stream is taken as UTF-8) and
+    write them to `sink`, every line, in input order."""
+    with tempfile.TemporaryFile("w+b") as spool:
+        handle, start = _spooled(source, spool)
         handle.seek(start)
         seen: set[str] = set()
         bad: dict[int, str] = {}
 
         def documents() -> Iterator[tuple[str, str, dict]]:
-            for n, line in enumerate(_lines(handle)):
-                record, error = _parse(line)
+            for n, raw in enumerate(_lines(handle, max_line_bytes)):
+                if isinstance(raw, _Long):
+                    _copy_long(handle, raw.start, None, max_line_bytes)
+                    bad[n] = "too long"
+                    continue
+                record, error = _parse(raw)
                 if error is None and record["id"] in seen:
                     error = f"id {record['id']!r} occurs more than once"
                 if error is not None:
                     bad[n] = error
                     continue
                 seen.add(record["id"])
-                date = record.get("date") if isinstance(record.get("date"), str) else None
-                source_path = record.get("source")
                 yield record["id"], record["text"], {
-                    "length": len(record["text"]), "date": date,
-                    "source": source_path if isinstance(source_path, str) else None,
+                    "length": len(record["text"]), "date": _meta(record.get("date")),
+                    "source": _meta(record.get("source")),
                 }
 
         verdicts = deduper.verdicts(documents())
         handle.seek(start)
         summary = StepSummary()
-        for n, line in enumerate(_lines(handle)):
+        for n, raw in enumerate(_lines(handle, max_line_bytes)):
             summary.records += 1
+            if isinstance(raw, _Long):
+                summary.errors += 1
+                _copy_long(handle, raw.start, sink, max_line_bytes)
+                continue
+            out, _ = _parse(raw)
             if n in bad:
                 summary.errors += 1
-                record, _ = _parse(line)
-                out = record if isinstance(record, dict) else {"line": line}
                 out["dedup_error"] = bad[n]
             else:
-                out, _ = _parse(line)
                 verdict = verdicts[out["id"]]
                 out["duplicate_of"] = verdict.duplicate_of
                 out["similarity"] = (None if verdict.similarity is None
                                      else round(verdict.similarity, 4))
                 out["cluster"] = verdict.cluster
                 summary.duplicates += verdict.duplicate_of is not None
-            sink.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sink.write(_dump(out))
         return summary
 
 
-__all__ = ["StepSummary", "dedup_jsonl"]
+__all__ = ["MAX_LINE_BYTES", "StepSummary", "dedup_jsonl"]
