@@ -5,6 +5,10 @@ follows the order a browser would use (BOM, transport header, in-page
 declaration) before falling back to detection, and it never fails on merely
 imperfect bytes: a page with a few bad bytes is still a page. It does fail,
 with a sentence fit for errors.jsonl, on input that is not text at all.
+
+Only the encodings browsers know are ever used (`cleaner.encodings`): a label
+outside the WHATWG list (UTF-7, EBCDIC, "base64") is ignored as a browser
+ignores it, so a page cannot hide markup in an encoding that no browser shows.
 """
 
 from __future__ import annotations
@@ -15,6 +19,13 @@ from collections.abc import Callable
 
 import charset_normalizer
 
+from cleaner.encodings import (
+    UNORDERED_UTF16_LABELS,
+    WEB_ENCODINGS,
+    codec_for_label,
+    normalise_label,
+    web_codec,
+)
 from cleaner.language import guess
 
 #: How many leading bytes the binary checks look at. 8 KB holds the markup head
@@ -75,33 +86,6 @@ ALPHABET_SAMPLE_CHARS = 20_000
 KANA_SHARE = 0.2
 JAPANESE_CODECS = ("cp932", "euc_jp")
 
-#: Labels browsers treat as a superset encoding (WHATWG Encoding Standard): the
-#: labelled codec would reject characters such pages really contain.
-BROWSER_SUPERSETS: dict[str, str] = {
-    "ascii": "cp1252",
-    "iso8859-1": "cp1252",
-    "iso8859-9": "cp1254",
-    "tis-620": "cp874",
-    "iso8859-11": "cp874",
-    "gb2312": "gbk",
-    "shift_jis": "cp932",
-    "euc_kr": "cp949",
-    "big5": "big5hkscs",
-}
-
-#: The legacy encodings of the WHATWG Encoding Standard (in charset_normalizer's
-#: names): the only ones web pages use. Letting the detector pick from all ~100
-#: Python code pages yields EBCDIC or cp1006 guesses for short Western pages.
-#: UTF-7 is left out on purpose: browsers refuse it (script-injection risk).
-WEB_ENCODINGS: tuple[str, ...] = (
-    "utf_8", "utf_16_le", "utf_16_be", "cp866", "iso8859_2", "iso8859_3", "iso8859_4",
-    "iso8859_5", "iso8859_6", "iso8859_7", "iso8859_8", "iso8859_10", "iso8859_13",
-    "iso8859_14", "iso8859_15", "iso8859_16", "koi8_r", "koi8_u", "mac_roman",
-    "mac_cyrillic", "cp874", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255",
-    "cp1256", "cp1257", "cp1258", "gbk", "gb18030", "big5", "euc_jp", "iso2022_jp",
-    "shift_jis", "cp932", "euc_kr", "cp949",
-)  # fmt: skip
-
 #: The last resort, as in browsers with a Western default locale; it decodes
 #: any byte (undefined ones become U+FFFD with errors="replace").
 FALLBACK_CODEC = "cp1252"
@@ -155,11 +139,19 @@ BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+#: `<meta ... charset=LABEL`: the first `charset=` with a label in a meta tag. The
+#: tag is scanned only up to the next "<meta" (from which the same label is found),
+#: where a lazy `[^>]*?` rescanned the rest of the head from every "<meta" of a
+#: page without ">" (quadratic); the spaces are possessive, as `\s*["']?\s*`
+#: tried every split of a long run of spaces.
+_CHARSET_IS = rb"""charset\s*+=\s*+["']?\s*+"""
 _META_CHARSET = re.compile(
-    rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE
+    rb"<meta\b(?:[^>c<]++|(?!" + _CHARSET_IS + rb"[A-Za-z0-9._:\-])c|<(?!meta\b))*+"
+    + _CHARSET_IS + rb"([A-Za-z0-9._:\-]+)",
+    re.IGNORECASE,
 )
 _XML_ENCODING = re.compile(
-    rb"""\A\s*<\?xml\b[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:\-]+)""", re.IGNORECASE
+    rb"""\A\s*+<\?xml\b[^>]*?encoding\s*+=\s*+["']([A-Za-z0-9._:\-]+)""", re.IGNORECASE
 )
 # C0 controls other than NUL (checked on the bytes, then stripped) and \t \n \r \f,
 # plus DEL and the C1 block: real text never contains them.
@@ -235,26 +227,24 @@ def binary_signature(raw: bytes) -> str | None:
 def charset_codec(label: str | None, *, in_page: bool = False) -> str | None:
     """Map a charset label to the Python text codec a browser would use.
 
-    Returns None for unknown labels and for non-text codecs such as ``base64``
-    (``codecs.lookup`` accepts those). An in-page UTF-16/32 label means UTF-8:
-    the page could not have been read far enough to find it otherwise (HTML
-    standard, "prescan").
+    Returns None for every label outside the WHATWG Encoding Standard's list,
+    among them UTF-7, "utf-32", EBCDIC code pages and non-text codecs such as
+    ``base64`` (which `codecs.lookup` accepts), and for the "replacement" labels
+    (ISO-2022-KR, HZ, ISO-2022-CN): a browser ignores an unknown label and goes
+    on to the next source, and so does `decode`. An in-page UTF-16 label means
+    UTF-8: the page could not have been read far enough to find it otherwise
+    (HTML standard, "prescan").
+
+    Example:
+        >>> charset_codec("ISO-8859-1"), charset_codec("utf-7"), charset_codec("sjis")
+        ('cp1252', None, 'cp932')
     """
     if not label:
         return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except (LookupError, ValueError):
-        return None
-    try:
-        b"a".decode(name)  # LookupError for codecs that do not make text (rot13)
-    except LookupError:
-        return None
-    except UnicodeDecodeError:
-        pass  # a text codec that just dislikes this byte
-    if in_page and name.startswith(("utf-16", "utf-32")):
+    codec = codec_for_label(label.strip("\t\n\f\r \"'"))
+    if in_page and codec in ("utf-16-le", "utf-16-be"):
         return "utf-8"
-    return BROWSER_SUPERSETS.get(name, name)
+    return codec
 
 
 def _bom_encoding(raw: bytes) -> str | None:
@@ -296,9 +286,11 @@ def _wide_encoding(raw: bytes, sample: bytes, bom: str | None, declared: str | N
 def _wide_label(declared: str | None) -> tuple[str, ...]:
     """The UTF-16 byte orders a declared label allows (none for other labels)."""
     codec = charset_codec(declared)
-    if codec in ("utf-16-le", "utf-16-be"):
-        return (codec,)
-    return ("utf-16-le", "utf-16-be") if codec == "utf-16" else ()
+    if codec not in ("utf-16-le", "utf-16-be"):
+        return ()
+    if normalise_label((declared or "").strip("\t\n\f\r \"'")) in UNORDERED_UTF16_LABELS:
+        return ("utf-16-le", "utf-16-be")  # "utf-16": the bytes say which order
+    return (codec,)
 
 
 def _common_share(text: str) -> float:
@@ -322,10 +314,11 @@ def _utf16_by_content(sample: bytes, orders: tuple[str, ...]) -> str | None:
 
 
 def _in_page_charset(raw: bytes) -> str | None:
+    """The first in-page declaration with a label browsers know (meta tags, then the
+    XML declaration); an unknown or refused label is passed over, as in the prescan."""
     head = raw[:META_SCAN_BYTES]
     for pattern in (_META_CHARSET, _XML_ENCODING):
-        match = pattern.search(head)
-        if match:
+        for match in pattern.finditer(head):
             codec = charset_codec(match.group(1).decode("ascii"), in_page=True)
             if codec:
                 return codec
@@ -398,7 +391,7 @@ def _detect(raw: bytes) -> str | None:
             and (m.chaos, m.coherence) == (best.chaos, best.coherence)]
     if any(FALLBACK_CODEC in m.could_be_from_charset for m in tied):
         return FALLBACK_CODEC
-    return charset_codec(best.encoding) or best.encoding
+    return web_codec(best.encoding)
 
 
 def _alphabet_score(text: str) -> Callable[[object], int] | None:

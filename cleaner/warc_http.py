@@ -26,7 +26,9 @@ MAX_HTTP_HEAD = 256 * 1024
 #: Compressed bytes read per step of decompressing a body.
 _CHUNK = 1 << 20
 
-_STATUS_LINE = re.compile(r"HTTP/\d(?:\.\d)? \d{3}(?: [^\r\n]*)?\r?\n")
+#: An HTTP status line (anchored: used with fullmatch; unanchored, a search would
+#: rescan from every start of a long line).
+_STATUS_LINE = re.compile(r"^HTTP/\d(?:\.\d)? \d{3}(?: [^\r\n]*)?\r?\n")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _INFLATED = ("gzip", "x-gzip", "deflate")
 

@@ -39,7 +39,15 @@ import psutil
 
 from cleaner.eval import default_bench
 
-_CANONICAL = re.compile(r'(<link[^>]+rel=["\']?canonical["\']?[^>]*href=["\'])([^"\']+)', re.I)
+#: The href of a canonical link tag. The tag is read up to the next "<link" (a
+#: tag holds no other), the first rel=canonical is committed to (atomic) and the
+#: last href after it taken, as before: `[^>]+rel=...[^>]*href=` retried every
+#: rel= and every "<link" of a long line without ">" (quadratic or worse).
+_LINK_TAG_CHAR = r"(?:[^<>]|<(?!link))"
+_CANONICAL = re.compile(
+    rf'(<link(?>{_LINK_TAG_CHAR}+?rel=["\']?canonical){_LINK_TAG_CHAR}*href=["\'])([^"\']+)',
+    re.I,
+)
 
 
 def build_corpus(bench: Path, folder: Path, pages: int) -> int:

@@ -175,7 +175,10 @@ _NEVER_NEST = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
      "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option"}
 )
-_TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
+#: A tag left open at the very end of the page (no ">" after it) matches up to
+#: the end: tried as `[^>]*>`, every "<x" after the last ">" rescanned the rest
+#: of the page (quadratic). libxml2 drops such a tag anyway.
+_TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*+(?:>|\Z)")
 
 
 def flatten_deep(html: str, max_depth: int = MAX_NESTING) -> str:
@@ -240,7 +243,9 @@ _DATE_META = ("article:published_time", "datepublished", "og:published_time", "p
               "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date",
               "parsely-pub-date", "article.published", "published_date", "publication_date")
 #: Separators between a headline and the site name in <title>.
-_TITLE_SPLIT = re.compile(r"\s+[|\-–—:·•»]\s+|\s+::\s+")
+#: A split only starts where a run of spaces does (the lookbehinds), as every
+#: match did already; a plain `\s+` retried from each space of a long run.
+_TITLE_SPLIT = re.compile(r"(?<!\s)\s++[|\-–—:·•»]\s+|(?<!\s)\s++::\s+")
 #: So many <h1> elements are read; pages with more use them for teasers.
 MAX_H1 = 3
 

@@ -8,14 +8,11 @@ with the classifier that has the context (`cleaner.extract.text`).
 from __future__ import annotations
 
 import re
-import unicodedata
 
-try:  # the regex parser, read only to find the literals a pattern starts with
-    import re._constants as _sre
-    import re._parser as _sre_parser
-except ImportError:  # Python < 3.11
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parser  # type: ignore[no-redef]
+# the regex parser, read only to find the literals a pattern starts with
+import re._constants as _sre
+import re._parser as _sre_parser
+import unicodedata
 from collections.abc import Iterable
 
 from cleaner.document import REASONS, Block
@@ -147,7 +144,9 @@ _ANY_PREFIX = re.compile("|".join(re.escape(p) for p, _ in _PREFIX))
 #: An "also read" phrase followed by plain words (no colon or arrow) is only an
 #: insert on a line this short; "Read more about ..." at sentence length is prose.
 INSERT_BARE_MAX_WORDS = 12
-_SEPARATOR = re.compile(r"\s*[:：\-–—»›|>]")
+#: Only tried where a run of spaces starts (the lookbehind): from inside a long
+#: run, as a plain `\s*` is, every start rescans the run (quadratic under search).
+_SEPARATOR = re.compile(r"(?<!\s)\s*+[:：\-–—»›|>]")
 
 
 def _prefix_match(folded: str, prefix: str, reason: str, words: int) -> bool:
