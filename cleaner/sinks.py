@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +24,6 @@ from typing import Any
 from cleaner.outdir import (
     DOCUMENTS_FILE,
     ERRORS_FILE,
-    FILE_MODE,
     TEXT_DIR,
     OutDir,
     create_temp,
@@ -88,25 +86,11 @@ def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+        write_in(dir_fd, path.name, payload, durable=durable)
+    finally:
+        os.close(dir_fd)
 
 
 def safe_relpath(relpath: str) -> str:

@@ -28,7 +28,7 @@ def test_atomic_write_failure_leaves_old_file_and_no_temp(
     target = tmp_path / "out.txt"
     target.write_text("old")
 
-    def fail(*args: object) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
