@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -40,6 +41,8 @@ from cleaner.engines import (
     Task,
     _batches,
     default_jobs,
+    died,
+    timed_out,
     worker_heap,
 )
 from cleaner.profile import ProfileConfig, Sample, merge_samples, profile_of_sample, sample_pages
@@ -222,14 +225,17 @@ class DaskEngine:
         return [self._alone(task, inp) for inp in batch]
 
     def _alone(self, task: Task, inp: Input) -> Outcome:
+        """One page in a task of its own; its record if its worker dies again: timed
+        out when the task ran past the time limit (the hard limit ended it), else died."""
         for _ in range(PAGE_ATTEMPTS):
+            start = time.monotonic()
             try:
                 return self.client.submit(task.one, inp, pure=False).result()
             except KilledWorker:
-                continue  # this page, or one beside it on the same worker
-        return "error", {"source": inp.source, "error": (
-            f"its worker died or overran the time limit ({self.timeout:g} s) "
-            f"{PAGE_ATTEMPTS} times")}
+                if self.timeout and time.monotonic() - start >= self.timeout:
+                    return timed_out(self.timeout, inp)
+                # died early: this page, or one beside it on the same worker; again
+        return died(inp)
 
     def _single_threaded(self) -> bool:
         workers = self.client.scheduler_info().get("workers", {})

@@ -38,7 +38,7 @@ from cleaner.timelimit import (
     hard_limit,
     time_limit,
 )
-from cleaner.workers import WorkerPool, describe_exit
+from cleaner.workers import WorkerPool
 
 #: Pages in flight per worker: enough to keep every worker busy while results
 #: are written in order, few enough to bound memory.
@@ -99,8 +99,7 @@ class Task:
                     page = page._replace(signed=sign(page.text, self.config.num_perm))
                 return "doc", page
         except PageTimeout:
-            return "error", {"source": inp.source,
-                             "error": f"timed out after {self.timeout:g} s"}
+            return timed_out(self.timeout, inp)
         except Exception as exc:  # the document boundary: record, go on
             return "error", {"source": inp.source, "error": error_message(exc)}
 
@@ -131,7 +130,7 @@ class LocalEngine:
         task = Task(config, self.timeout, sign_pages=self.jobs > 1)
         preload()  # loaded once here, shared by the forked workers
         pool = WorkerPool(
-            self.jobs, task.one, partial(_timed_out, self.timeout), _died,
+            self.jobs, task.one, partial(timed_out, self.timeout), died,
             timeout=self.timeout, max_memory=worker_heap(self.max_memory), batch=BATCH,
             in_flight=self.jobs * IN_FLIGHT)
         yield from pool.map(inputs)
@@ -145,14 +144,17 @@ def worker_heap(max_memory: int | None) -> int | None:
     return max(max_memory - CODE_ALLOWANCE, MIN_HEAP)
 
 
-def _timed_out(timeout: float, inp: Input) -> Outcome:
-    return "error", {"source": inp.source, "error": f"timed out after {timeout:g} s (its "
-                     "worker was stopped inside a call that would not return)"}
+def timed_out(timeout: float, inp: Input) -> Outcome:
+    """The record of a page past the time limit: the same words whichever limit
+    stopped it (a page near the limit may be stopped by either) and on any engine."""
+    return "error", {"source": inp.source, "error": f"timed out after {timeout:g} s"}
 
 
-def _died(inp: Input, exitcode: int) -> Outcome:
-    return "error", {"source": inp.source, "error": "the worker cleaning this page died "
-                     f"({describe_exit(exitcode)}; a crash, or out of memory)"}
+def died(inp: Input, exitcode: int | None = None) -> Outcome:
+    """The record of a page whose worker died. The exit code is not in it: the Dask
+    engine cannot know it, and the output is the same on every engine."""
+    return "error", {"source": inp.source,
+                     "error": "the worker cleaning this page died (a crash, or out of memory)"}
 
 
 def _batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
@@ -167,4 +169,4 @@ def _batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
 
 
 __all__ = ["DEFAULT_MAX_MEMORY", "DEFAULT_TIMEOUT", "Document", "LocalEngine", "Outcome",
-           "PageTimeout", "Task", "default_jobs", "worker_heap"]
+           "PageTimeout", "Task", "default_jobs", "died", "timed_out", "worker_heap"]

@@ -50,9 +50,10 @@ _MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 50 * _MB
 
 #: Compressed bytes fed to a decompressor at a time: what a member leaves over
-#: is copied once per member, so this bounds that copy (64 KB: a few
-#: microseconds), while larger pieces would not decompress any faster.
-DECOMPRESS_CHUNK = 64 * 1024
+#: is copied once per member, so this bounds that copy. Measured on 300,000
+#: tiny members: 64 KB pieces take 1.7 s, 4 KB 0.9 s; a 43 MB single-member
+#: file reads as fast with 4 KB as with 64 KB (0.09 vs 0.12 s).
+DECOMPRESS_CHUNK = 4 * 1024
 
 #: Compressed bytes read beyond the size limit before a gzip file is refused
 #: unread (only incompressible data grows when gzipped, by a few bytes per block).

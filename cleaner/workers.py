@@ -231,15 +231,4 @@ class WorkerPool:
         self._workers = []
 
 
-def describe_exit(exitcode: int) -> str:
-    """A worker's exit code in words: "killed by signal 9 (SIGKILL)" or "exit status 1"."""
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = "unknown"
-        return f"killed by signal {-exitcode} ({name})"
-    return f"exit status {exitcode}"
-
-
-__all__ = ["WorkerPool", "cap_memory", "describe_exit", "die_with_parent"]
+__all__ = ["WorkerPool", "cap_memory", "die_with_parent"]
