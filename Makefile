@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint eval bench-dedup bench-scale install clean-out
+.PHONY: run test lint eval bench-dedup bench-scale bench-pagecost install clean-out
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ bench-dedup: $(STAMP)
 # built from the benchmark (read in place), and peak memory at 20,000; out/bench-scale.json.
 bench-scale: $(STAMP)
 	$(BIN)/python -m cleaner.benchmarks.scale
+
+# What one page costs a worker (time, peak memory) for each shape of hostile input at
+# 1-50 MB, and the benchmark pages as the reference; out/pagecost.json. Tens of minutes.
+bench-pagecost: $(STAMP)
+	$(BIN)/python -m cleaner.benchmarks.pagecost
 
 clean-out:
 	rm -rf out/

@@ -44,10 +44,13 @@ STDIN = "-"
 
 _MB = 1024 * 1024
 
-#: Largest (decompressed) input read. Scraped pages are rarely over 5 MB; 50 MB
-#: leaves room for huge dumps while bounding memory per worker and stopping
-#: gzip bombs, which decompress to gigabytes from a few kilobytes.
-DEFAULT_MAX_BYTES = 50 * _MB
+#: Largest (decompressed) input read. Scraped pages are rarely over 5 MB (the
+#: 802 benchmark pages: at most 3.4 MB, p99 2.3 MB). A page costs a worker up
+#: to ~32 bytes of memory per byte (`benchmarks.pagecost`), so 16 MB keeps the
+#: worst page near 510 MB and a worker's worst run of such pages near 830 MB,
+#: under its 1 GiB cap (`--max-memory`); 50 MB pages needed 1.3-1.6 GB. It also
+#: stops gzip bombs, which decompress to gigabytes from a few kilobytes.
+DEFAULT_MAX_BYTES = 16 * _MB
 
 #: Compressed bytes fed to a decompressor at a time: what a member leaves over
 #: is copied once per member, so this bounds that copy. Measured on 300,000

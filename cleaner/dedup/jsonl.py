@@ -42,12 +42,13 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from cleaner.dedup.deduper import Deduper
+from cleaner.sources import DEFAULT_MAX_BYTES
 
 #: Longest input line read, in bytes. A documents.jsonl record holds a page's kept
 #: text and its removed blocks, so about the page's text once; twice `cleaner
-#: clean`'s largest page (50 MB) leaves room for the other fields. Parsing a line
-#: takes a few times its size in memory.
-MAX_LINE_BYTES = 100 * 1024 * 1024
+#: clean`'s largest page leaves room for the other fields. Parsing a line takes
+#: a few times its size in memory.
+MAX_LINE_BYTES = 2 * DEFAULT_MAX_BYTES
 #: Bytes read at a time when copying or skipping an over-long line (a multiple of
 #: 3, so each piece is whole base64 quanta).
 _CHUNK = 3 << 20

@@ -40,7 +40,7 @@ from cleaner.extract.page import (
     page_meta,
     walk,
 )
-from cleaner.extract.parse import load_html, propose
+from cleaner.extract.parse import ExtractError, load_html, propose, release_memory
 from cleaner.language import Language, count_words, guess
 from cleaner.strip import rules
 
@@ -74,10 +74,6 @@ TITLE_SEARCH_BLOCKS = 60
 #: A line shorter than this (without spaces) is matched into a changed block
 #: only when the block holds it whole.
 _MIN_PIECE = 10
-
-
-class ExtractError(ValueError):
-    """The page could not be parsed as HTML at all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +325,8 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
         el.drop_tree()  # its tail is page text: drop_tree keeps it
     result = propose(tree, url)
     main = _element_blocks(result.body) if result is not None and result.body is not None else []
+    del tree, result  # the page's trees are not needed past here: free them now,
+    release_memory(len(html))  # and give a big page's back before the rest of its work
     if not main:
         return _fallback(lines, meta, url)
 

@@ -4,12 +4,22 @@
 checks) with a faster parser that also survives huge text nodes and nesting
 deeper than libxml2 allows; `propose` runs trafilatura's main extractor
 without its recall escalation (see `_page_measure`).
+
+Before parsing, `check_limits` refuses a page that would cost far more than
+its size (`MAX_TAGS`, `MAX_ATTRIBUTES`): memory grows with the nodes the markup
+builds, not with its bytes, and parsing is one C call that no time limit can
+interrupt. The figures behind the limits: `python -m cleaner.benchmarks.pagecost`.
 """
 
 from __future__ import annotations
 
+import bisect
+import ctypes
 import importlib
+import itertools
+import re
 import threading
+from collections.abc import Callable
 
 import lxml.html
 import trafilatura
@@ -18,6 +28,143 @@ from trafilatura.baseline import html2txt as _HTML2TXT
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from cleaner.extract.page import flatten_deep
+
+
+class ExtractError(ValueError):
+    """The page could not be parsed as HTML at all (or is past a parsing limit)."""
+
+
+class PageLimitError(ExtractError):
+    """A page past a per-page parsing limit: refused before parsing, one clear line."""
+
+
+#: Most '<' characters a page may hold. Each tag, its text and its tail become
+#: libxml2 nodes (~120 bytes each) that trafilatura copies four times over, so
+#: markup costs ~1 KB and ~20 us per '<', on top of ~27 bytes per byte of
+#: text (1M `<br>` in 4 MB: 16 s and 810 MB; table rows, the costliest
+#: markup, 0.97 KB per '<'). The 802 benchmark pages hold at most 28,406 '<'
+#: (p99 17,880; the densest ~14,000 per MB, so a 16 MB page that dense still
+#: passes): 250,000 is 8.8x the largest and 14x the p99. It holds the
+#: costliest page of 16 MB (a table just under this cap, the rest prose) to
+#: 430 MB of peak RSS (530 MB of address space), and one of 20 MB to 480
+#: (610), where 400,000 gave 610 (730); ~25 s either way. Counting is cheap (10
+#: ms for 20 MB) and an upper bound: every element and text node needs a '<'
+#: (a '<' in text or a script counts too, which only errs towards refusing).
+MAX_TAGS = 250_000
+#: Most attributes one tag may have. libxml2 compares each new attribute name
+#: with all the earlier ones of its tag, so a tag costs the square of its
+#: attributes (1,000: 2 ms; 10,000: 0.13 s; 40,000: 2.2 s; a million: hours,
+#: in one C call). The benchmark pages have at most 70 on one element, so
+#: 1,000 is 14x that, and a page of nothing but such tags (6,000 of them in 20
+#: MB) still parses in ~11 s.
+MAX_ATTRIBUTES = 1_000
+#: A tag with more than MAX_ATTRIBUTES attributes is longer than this (" a"
+#: per attribute); attributes are only counted in tags this long (on real
+#: pages, those holding a data: URI or a long srcset: it costs nothing).
+_LONG_TAG_CHARS = 2 * MAX_ATTRIBUTES
+#: A long tag, up to its `>` (or the next `<`: so each scan ends there, and
+#: the whole page is scanned once, at C speed).
+_LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{_LONG_TAG_CHARS},}}")
+#: An attribute of a tag: its name and an optional value (quoted or not).
+_ATTRIBUTE = re.compile(r"""[\s/]++[^\s/>"'=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'>]*+))?+""")
+#: Where the parser reads no markup: comments, and the text of raw-text
+#: elements (what looks like a tag in a script or a <textarea> is text to it).
+_RAW_START = re.compile(r"<!--|<(script|style|textarea|title|xmp|iframe|noembed|noframes)\b",
+                        re.IGNORECASE)
+_RAW_ENDS = {name: re.compile(rf"</{name}\b", re.IGNORECASE) for name in
+             ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")}
+
+
+def check_limits(html: str) -> None:
+    """Refuse, before parsing, a page that would cost far more than its size.
+
+    Linear, and cheap next to parsing (a 20 MB page: 10 to 200 ms; a benchmark
+    page: 1-2 ms, about 3% of its cleaning). Attributes are counted as the parser reads them on real
+    pages (quoted values, scripts and comments skipped); a page built to slip
+    past the count (a `<` or `>` in every quoted value) still meets the
+    per-page time limit.
+
+    Raises:
+        PageLimitError: more than `MAX_TAGS` '<', or a tag with more than
+            `MAX_ATTRIBUTES` attributes.
+
+    Example:
+        >>> try:
+        ...     check_limits("<br>" * 500_000)
+        ... except PageLimitError as exc:
+        ...     print(exc)
+        the page has 500,000 tags ('<'), more than the limit of 250,000
+    """
+    tags = html.count("<")
+    if tags > MAX_TAGS:
+        raise PageLimitError(f"the page has {tags:,} tags ('<'), more than the limit of "
+                             f"{MAX_TAGS:,}")
+    raw: list[tuple[int, int]] | None = None  # found when first needed (rarely)
+    for tag in _LONG_TAG.finditer(html):
+        start, end = tag.span()
+        if sum(html.count(c, start, end) for c in " \n\t\r\f/") <= MAX_ATTRIBUTES:
+            continue  # each attribute follows a space or a '/': too few of those
+        attributes = _ATTRIBUTE.finditer(html, start, end)
+        if next(itertools.islice(attributes, MAX_ATTRIBUTES, None), None) is None:
+            continue
+        raw = _raw_text(html) if raw is None else raw
+        n = bisect.bisect_right(raw, (tag.start(), len(html))) - 1
+        if n < 0 or raw[n][1] <= tag.start():  # not inside a script, a style, a comment
+            raise PageLimitError(f"a tag has more than {MAX_ATTRIBUTES:,} attributes "
+                                 "(the limit)")
+
+
+def _raw_text(html: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the page's comments and raw text, in order
+    (a raw-text element's span starts after its own tag, whose attributes count)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (raw := _RAW_START.search(html, pos)) is not None:
+        if raw.group(1) is None:  # a comment
+            end = html.find("-->", raw.end())
+            spans.append((raw.start(), len(html) if end < 0 else end + 3))
+        else:
+            start = html.find(">", raw.end()) + 1 or len(html)
+            close = _RAW_ENDS[raw.group(1).lower()].search(html, start)
+            spans.append((start, len(html) if close is None else close.start()))
+        pos = max(spans[-1][1], raw.end())
+    return spans
+
+
+#: Pages at least this long (characters) give the memory their trees held back
+#: to the system once the trees are freed (`release_memory`). Below it the
+#: call costs more than it saves: trimming takes ~1 ms per 100 KB of page
+#: (0.7 ms after a 200 KB page, 10 ms after 1 MB), a few per cent of the time
+#: of a small page, and small pages never make a worker's peak.
+RELEASE_MIN_CHARS = 1_000_000
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc
+    except (OSError, AttributeError):  # another C library: nothing to call
+        return None
+
+
+_MALLOC_TRIM = _find_malloc_trim()
+
+
+def release_memory(page_chars: int) -> None:
+    """After a big page's trees are freed, give their memory back to the system.
+
+    libxml2 builds trees with malloc, and trafilatura copies a page's tree four
+    times; freed, that memory stays in the process (glibc keeps it for later
+    mallocs), while Python's small objects come from arenas of their own and
+    cannot reuse it, so the rest of the page's work (blocks, record, dedup
+    signature) would put its own peak on top. Trimming turns that memory into
+    free pages of the machine (`malloc_trim`, glibc only; elsewhere nothing
+    happens). Peak RSS measured by `benchmarks.pagecost`, before and after: a
+    20 MB article 548 -> 513 MB; 20 MB of table rows and prose at the tag
+    limit 638 -> 482 MB. The address space (what a data or address-space
+    rlimit counts) shrinks less: most of the heap stays mapped.
+    """
+    if _MALLOC_TRIM is not None and page_chars >= RELEASE_MIN_CHARS:
+        _MALLOC_TRIM(0)
 
 
 def _make_parser() -> lxml.html.HTMLParser:
@@ -90,7 +237,11 @@ def propose(tree: lxml.html.HtmlElement, url: str | None):  # noqa: ANN202 - tra
 
 
 def load_html(html: str) -> lxml.html.HtmlElement | None:
-    """Parse a page as trafilatura's `load_html` does (same repairs and checks)."""
+    """Parse a page as trafilatura's `load_html` does (same repairs and checks).
+
+    Raises PageLimitError for a page past `MAX_TAGS` or `MAX_ATTRIBUTES`.
+    """
+    check_limits(html)
     beginning = html[:50].lower()
     dubious = is_dubious_html(beginning)
     html = repair_faulty_html(html, beginning)
@@ -129,4 +280,5 @@ def _hit_depth_limit() -> bool:
                for e in _parser().error_log)
 
 
-__all__ = ["load_html", "propose"]
+__all__ = ["MAX_ATTRIBUTES", "MAX_TAGS", "ExtractError", "PageLimitError", "check_limits",
+           "load_html", "propose", "release_memory"]
