@@ -26,6 +26,7 @@ from cleaner.eval import (
 from cleaner.outdir import OutputInUseError, UnsafeOutputError
 from cleaner.pipeline import OutputError, RunConfig, run
 from cleaner.sources import DEFAULT_MAX_BYTES, ArgumentError
+from cleaner.timelimit import PageTimeout, time_limit
 
 _THRESHOLD_HELP = ("Jaccard similarity of the texts' word 5-gram sets at or above which "
                    "two pages are duplicates (0.8: a few words edited or a paragraph "
@@ -283,7 +284,10 @@ _MARKS = {"title": ("TITLE  ", "cyan"), "kept": ("KEPT   ", "green"),
 @click.option("--url", default=None, help="The page's URL, if known.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
               show_default=True, help="Largest page read, after decompression.")
-def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
+              show_default=True, help="Seconds the page may take before explain gives up.")
+def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int,
+                    timeout: float) -> None:
     """Show what cleaning FILE keeps and removes, block by block, and why.
 
     Each block of the page, in page order, is marked TITLE, KEPT or REMOVED
@@ -302,8 +306,11 @@ def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int
 
     inp = Input(file, Path(file).name, kind or kind_from_name(file))
     try:
-        doc = clean(read_input(inp, max_bytes=max_bytes), kind=inp.kind_hint, source=file,
-                    url=url)
+        with time_limit(timeout):
+            doc = clean(read_input(inp, max_bytes=max_bytes), kind=inp.kind_hint, source=file,
+                        url=url)
+    except PageTimeout as exc:
+        raise click.ClickException(f"{file}: timed out after {timeout:g} s") from exc
     except Exception as exc:  # the one page: say why it cannot be cleaned, no traceback
         raise click.ClickException(f"{file}: {error_message(exc)}") from exc
     width = len(str(len(doc.blocks)))

@@ -66,10 +66,11 @@ def record_parts(doc: Document) -> tuple[str, str]:
     objects around for the writing pass.
     """
     record = document_record(doc, None, None, None)
-    head = json.dumps({k: record[k] for k in _HEAD_KEYS}, ensure_ascii=False)
+    # allow_nan=False: documents.jsonl is strict JSON, or the page is an error record
+    head = json.dumps({k: record[k] for k in _HEAD_KEYS}, ensure_ascii=False, allow_nan=False)
     tail = json.dumps({k: v for k, v in record.items() if k not in _HEAD_KEYS
                        and k not in ("duplicate_of", "similarity", "cluster")},
-                      ensure_ascii=False)
+                      ensure_ascii=False, allow_nan=False)
     return head[:-1], tail[1:-1]
 
 

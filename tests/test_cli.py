@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, SEEDS, load_expected, read_jsonl
 
 from cleaner.cli import main
+from cleaner.extract import text as text_classifier
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -139,3 +141,16 @@ def test_unwritable_output_is_a_clear_error_not_a_traceback(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "cannot write the output" in result.output
     assert "Traceback" not in result.output
+
+
+def test_explain_gives_up_on_a_page_past_its_time_limit(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def endless(page: str) -> None:
+        while True:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(text_classifier, "classify", endless)
+    page = tmp_path / "page.txt"
+    page.write_text("A headline\n" + "A sentence of prose. " * 20)
+    result = CliRunner().invoke(main, ["explain", str(page), "--timeout", "0.5"])
+    assert result.exit_code == 1 and "timed out after 0.5 s" in result.output
