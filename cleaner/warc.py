@@ -214,7 +214,12 @@ class _WarcReader:
         resume = _next_record_start(self.handle.fileno(), start, self.size)
         self._restart(resume)
         if resume is not None:
-            problem += f"; the next record begins {resume - start:,} bytes after its content does"
+            at = resume - start  # where the next record begins, from the start of the content
+            if length is not None and at <= length:
+                problem += f"; the next record begins at byte {at:,} of the {length:,} it declares"
+            elif length is not None:
+                problem += (f"; the next record begins {at - length:,} bytes after the end it "
+                            "declares")
         return [self._error(record, f"record #{self.number}{problem}; {_resumed(resume)}")]
 
     def _end_problem(self, start: int, length: int) -> str | None:
