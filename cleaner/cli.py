@@ -13,16 +13,9 @@ from cleaner.dedup import Deduper, DedupIndexError
 from cleaner.dedup.engine import KEEP_POLICIES
 from cleaner.dedup.jsonl import MAX_LINE_BYTES, dedup_jsonl
 from cleaner.engines import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT
-from cleaner.eval import (
-    SYSTEMS,
-    default_bench,
-    evaluate,
-    format_table,
-    format_worst,
-    load_bench,
-    results_json,
-    write_json,
-)
+from cleaner.evalreport import format_set, format_worst, results_json, write_json
+from cleaner.evalrun import SYSTEMS, default_jobs, evaluate
+from cleaner.evalsets import SetError, parse_set_names, select_sets
 from cleaner.outdir import OutputInUseError, UnsafeOutputError
 from cleaner.pipeline import OutputError, RunConfig, run
 from cleaner.sources import DEFAULT_MAX_BYTES, ArgumentError
@@ -373,47 +366,62 @@ def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
 
 @main.command("eval")
 @click.option("--bench", type=click.Path(path_type=Path), default=None,
-              help="Benchmark folder (ground-truth.json, html/, text/). "
-                   "[default: ../shared/bench/scrapinghub next to the repo]")
+              help="A set folder (ground-truth.json, html/, text/), or a folder of sets. "
+                   "[default: ../shared/bench next to the repo]")
+@click.option("--set", "set_names", multiple=True, metavar="NAME",
+              help="Score only these sets of the folder of sets (repeatable or "
+                   "comma-separated). [default: every set found]")
 @click.option("--systems", default=",".join(SYSTEMS), show_default=True,
               help="Comma-separated systems to run.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Only the first N pages by sorted id, for quick runs.")
+              help="Only the first N pages of each set by sorted id, for quick runs.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path),
               default=Path("out") / "eval.json", show_default=True,
-              help="JSON file for the per-page scores of every system.")
+              help="JSON file for the per-page scores of every system and set.")
 @click.option("--worst", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Print the N worst pages of each cleaner system, with passages "
+              help="Print the N worst pages of each cleaner system per set, with passages "
                    "wrongly kept and wrongly removed.")
-def eval_command(bench: Path | None, systems: str, limit: int | None, out_path: Path,
-                 worst: int) -> None:
-    """Score extraction systems on the article-extraction benchmark.
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes, each page through every system in one of them "
+                   "(1: this process). [default: one per core]")
+def eval_command(bench: Path | None, set_names: tuple[str, ...], systems: str,
+                 limit: int | None, out_path: Path, worst: int, jobs: int | None) -> None:
+    """Score extraction systems on the benchmark sets (scrapinghub, readability, wceb).
 
-    Prints precision, recall, F1 (token 4-gram shingles, the benchmark's own
-    metric), exact-match accuracy and pages/s per system, and the speed of
-    cleaner-html relative to trafilatura-html in the same run. Per-page scores
-    go to --out.
+    Per set, a row per system: precision, recall, F1 (token 4-gram shingles,
+    the benchmark's own metric), exact matches, empty and failed pages and
+    pages/s, with cleaner-html's speed relative to trafilatura-html in the
+    same run. Where the truth has them (wceb): F1 per page type and the
+    shares of `with` snippets found and `without` snippets absent. Then the
+    catastrophic pages and the goals. Per-page scores go to --out.
 
     \b
     Examples:
       cleaner eval --worst 5
-      cleaner eval --systems cleaner-text --limit 20 --out /tmp/eval.json
+      cleaner eval --set wceb --systems cleaner-text,whole-text --limit 20
+      cleaner eval --bench ../shared/bench/scrapinghub --out /tmp/eval.json
     """
-    bench = bench if bench is not None else default_bench()
-    if not (bench / "ground-truth.json").is_file():
-        raise click.BadParameter(f"{str(bench)!r} is not a benchmark folder "
-                                 "(no ground-truth.json)", param_hint="--bench")
+    started = time.perf_counter()
     names = [n.strip() for n in systems.split(",") if n.strip()]
     unknown = [n for n in names if n not in SYSTEMS]
     if unknown or not names:
         raise click.BadParameter(f"unknown system(s) {', '.join(unknown) or '(none given)'}; "
                                  f"choose from {', '.join(SYSTEMS)}", param_hint="--systems")
-    pages = load_bench(bench, limit)
-    results = evaluate(pages, names)
-    write_json(results_json(results, bench), out_path)
-    click.echo(format_table(results))
-    truths = {p.id: p.truth for p in pages}
+    try:
+        sets = select_sets(bench, parse_set_names(set_names), limit)
+    except SetError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set" if set_names else "--bench") \
+            from exc
+    workers = jobs or default_jobs()
+    results = evaluate(sets, names, jobs=workers)
+    wall = time.perf_counter() - started
+    write_json(results_json(results, wall, workers), out_path)
+    click.echo("\n\n".join(format_set(r) for r in results))
     for result in results:
-        if worst and result.name.startswith("cleaner-"):
-            click.echo("\n" + format_worst(result, truths, worst))
-    click.echo(f"\nper-page scores: {out_path}", err=True)
+        for name in result.systems:
+            if worst and name.startswith("cleaner-"):
+                click.echo("\n" + format_worst(result, name, worst))
+    pages = sum(len(r.bench.pages) for r in results)
+    click.echo(f"\nwall time {wall:.0f} s for {pages} pages x {len(names)} systems "
+               f"({workers} worker process{'es' if workers > 1 else ''})")
+    click.echo(f"per-page scores: {out_path}", err=True)

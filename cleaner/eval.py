@@ -1,37 +1,32 @@
-"""Benchmark metrics and runners: how close is our clean text to a hand-checked body?
+"""Benchmark metrics: how close is a clean text to a hand-checked body?
 
-The metric is the ScrapingHub article-extraction benchmark's own (see the
-bench README), so our figures compare with the published ones. The runners
-time only the extraction call, so reading and unzipping files is not counted.
+The shingle metric is the ScrapingHub article-extraction benchmark's own (see
+the bench README), used for every set, so our figures compare with the
+published ones. Beside it: wceb's snippet checks (`with` / `without`), the
+passages a report shows for a bad page, and the "catastrophic page" test. The
+sets are loaded by `evalsets`, run by `evalrun`, reported by `evalreport`.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-import trafilatura
-
-from cleaner.pipeline import clean
+from cleaner.evalsets import default_bench  # re-exported: cleaner.benchmarks.scale uses it
 
 SHINGLE_SIZE = 4  # the benchmark's token n-gram size; changing it breaks comparability
 PASSAGE_CHARS = 200  # a snippet longer than this is cut: enough to recognise a paragraph
 PASSAGES_PER_SIDE = 3  # wrongly kept / removed passages shown per worst page
+#: A page is catastrophic for a system when its page F1 is under this share of the
+#: reference's on the same page: the issue's definition, a page where most of what
+#: the reference got right was lost (a plain loss of a few points is not one).
+CATASTROPHIC_SHARE = 0.5
 
 _TOKEN_RE = re.compile(r"\w+")  # str patterns are Unicode-aware by default
 
 Shingle = tuple[str, ...]
-
-
-def default_bench() -> Path:
-    """The bench next to the repo (../shared/bench/scrapinghub), read in place, never copied."""
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "scrapinghub"
 
 
 # --- metric -----------------------------------------------------------------------------------
@@ -175,199 +170,76 @@ def unmatched_passages(text: str, other: str, limit: int = PASSAGES_PER_SIDE) ->
     return [_snippet(text[spans[a][0]:spans[b][1]]) for a, b in sorted(longest)]
 
 
-# --- bench and runners ------------------------------------------------------------------------
+# --- snippets ---------------------------------------------------------------------------------
+
+
+def normalise_space(text: str) -> str:
+    """Runs of whitespace (newlines between blocks included) as one space, ends trimmed.
+
+    Snippets are sentences copied from the rendered page while an extraction
+    joins blocks with blank lines, so only the spacing is forgiven; case and
+    punctuation are kept, as in the shingle metric (tokens are case-sensitive)
+    and in the with/without checks this benchmark format comes from
+    (trafilatura's evaluation: a plain `snippet in text`).
+    """
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
-class BenchPage:
-    """One benchmark page: where its inputs are and what its body should be."""
+class SnippetCounts:
+    """One page's snippet checks: `with` snippets found, `without` snippets absent."""
 
-    id: str
-    url: str
-    truth: str
-    html_path: Path
-    text_path: Path
-
-
-def load_bench(bench: Path, limit: int | None = None) -> list[BenchPage]:
-    """Pages in sorted id order, so `limit` always picks the same ones."""
-    truth = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
-    ids = sorted(truth)[:limit] if limit is not None else sorted(truth)
-    return [
-        BenchPage(i, truth[i].get("url", ""), truth[i]["articleBody"],
-                  bench / "html" / f"{i}.html.gz", bench / "text" / f"{i}.txt")
-        for i in ids
-    ]
+    with_found: int = 0
+    with_total: int = 0
+    without_absent: int = 0
+    without_total: int = 0
 
 
-def _read_html(page: BenchPage) -> str:
-    # Decoded here, as the benchmark's own harness does, so every system gets the same str.
-    with gzip.open(page.html_path, "rt", encoding="utf-8") as handle:
-        return handle.read()
-
-
-def _read_text(page: BenchPage) -> str:
-    return page.text_path.read_text(encoding="utf-8")
-
-
-def _cleaner_html(page: BenchPage, raw: str) -> str:
-    return clean(raw, kind="html", url=page.url or None).text
-
-
-def _cleaner_text(page: BenchPage, raw: str) -> str:
-    return clean(raw, kind="text").text
-
-
-def _trafilatura_html(page: BenchPage, raw: str) -> str:
-    return trafilatura.extract(raw) or ""
-
-
-@dataclass(frozen=True, slots=True)
-class System:
-    """A system under test: how to read its input, and the extraction call that is timed."""
-
-    name: str
-    read: Callable[[BenchPage], str]
-    extract: Callable[[BenchPage, str], str]
-
-
-SYSTEMS: dict[str, System] = {
-    s.name: s
-    for s in (
-        System("cleaner-html", _read_html, _cleaner_html),
-        System("cleaner-text", _read_text, _cleaner_text),
-        System("trafilatura-html", _read_html, _trafilatura_html),
+def snippet_counts(pred: str, with_snippets: Sequence[str],
+                   without_snippets: Sequence[str]) -> SnippetCounts:
+    """Check a prediction against a page's snippets (a snippet with no words is ignored,
+    since the empty string is in every text)."""
+    text = normalise_space(pred)
+    wanted = [s for s in map(normalise_space, with_snippets) if s]
+    unwanted = [s for s in map(normalise_space, without_snippets) if s]
+    return SnippetCounts(
+        with_found=sum(s in text for s in wanted),
+        with_total=len(wanted),
+        without_absent=sum(s not in text for s in unwanted),
+        without_total=len(unwanted),
     )
-}
-BASELINE = "trafilatura-html"  # the speed ratio of cleaner-html is measured against this
 
 
-@dataclass(slots=True)
-class PageResult:
-    """A page's prediction and score; a page that raised has an empty prediction and its error."""
+@dataclass(frozen=True, slots=True)
+class SnippetShares:
+    """Over many pages: the share of `with` snippets found and of `without` snippets
+    absent (pooled over snippets; None when there were none to check)."""
 
-    id: str
-    prediction: str
-    score: PageScore
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class SystemResult:
-    """One system over the bench: page results, corpus scores, extraction time."""
-
-    name: str
-    pages: list[PageResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def scores(self) -> Scores:
-        return corpus_scores(p.score for p in self.pages)
-
-    @property
-    def pages_per_second(self) -> float:
-        return len(self.pages) / self.seconds if self.seconds > 0 else 0.0
+    with_share: float | None
+    without_share: float | None
+    with_total: int
+    without_total: int
 
 
-def run_system(system: System, pages: Sequence[BenchPage]) -> SystemResult:
-    """Run one system page by page; errors are recorded per page and the run goes on."""
-    result = SystemResult(system.name)
-    if pages:  # one untimed call, so lazy set-up does not land on whichever system runs first
-        try:
-            system.extract(pages[0], system.read(pages[0]))
-        except Exception:  # the timed run below records it
-            pass
-    for page in pages:
-        error = None
-        try:
-            raw = system.read(page)
-            start = time.perf_counter()
-            try:
-                prediction = system.extract(page, raw)
-            finally:
-                result.seconds += time.perf_counter() - start
-        except Exception as exc:  # a page boundary: record the error and go on
-            prediction, error = "", f"{type(exc).__name__}: {exc}"
-        result.pages.append(PageResult(page.id, prediction, score_page(prediction, page.truth),
-                                       error))
-    return result
+def snippet_shares(pages: Iterable[SnippetCounts]) -> SnippetShares:
+    """Pool the snippet checks: every snippet weighs the same, whatever page it is on."""
+    pages = list(pages)
+    found = sum(p.with_found for p in pages)
+    wanted = sum(p.with_total for p in pages)
+    absent = sum(p.without_absent for p in pages)
+    unwanted = sum(p.without_total for p in pages)
+    return SnippetShares(found / wanted if wanted else None,
+                         absent / unwanted if unwanted else None, wanted, unwanted)
 
 
-def evaluate(pages: Sequence[BenchPage], names: Sequence[str]) -> list[SystemResult]:
-    """Run the named systems over the same pages, in the order given."""
-    unknown = [n for n in names if n not in SYSTEMS]
-    if unknown:
-        raise ValueError(f"unknown system(s) {', '.join(unknown)}; known: {', '.join(SYSTEMS)}")
-    return [run_system(SYSTEMS[name], pages) for name in names]
+def is_catastrophic(score: PageScore, reference: PageScore) -> bool:
+    """Page F1 under CATASTROPHIC_SHARE of the reference's on the same page."""
+    return score.f1 < CATASTROPHIC_SHARE * reference.f1
 
 
-# --- reports ----------------------------------------------------------------------------------
-
-
-def speed_ratio(results: Sequence[SystemResult], name: str = "cleaner-html") -> float | None:
-    """Pages/s of `name` divided by the baseline's in the same run (> 1: faster)."""
-    by_name = {r.name: r for r in results}
-    if name not in by_name or BASELINE not in by_name:
-        return None
-    base = by_name[BASELINE].pages_per_second
-    return by_name[name].pages_per_second / base if base else None
-
-
-def format_table(results: Sequence[SystemResult]) -> str:
-    """The one table a run prints; empty counts pages with no predicted text (errors included)."""
-    head = (f"{'system':<18} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'acc':>6} "
-            f"{'empty':>5} {'errors':>6} {'pages/s':>8}  vs {BASELINE}")
-    lines = [head, "-" * len(head)]
-    ratio = speed_ratio(results)
-    for r in results:
-        s = r.scores
-        empty = sum(not tokens(p.prediction) for p in r.pages)
-        errors = sum(p.error is not None for p in r.pages)
-        vs = f"{ratio:.2f}x" if r.name == "cleaner-html" and ratio is not None else ""
-        lines.append(f"{r.name:<18} {s.pages:>5} {s.precision:>6.3f} {s.recall:>6.3f} "
-                     f"{s.f1:>6.3f} {s.accuracy:>6.3f} {empty:>5} {errors:>6} "
-                     f"{r.pages_per_second:>8.1f}  {vs}".rstrip())
-    return "\n".join(lines)
-
-
-def format_worst(result: SystemResult, truths: dict[str, str], count: int) -> str:
-    """The `count` lowest-F1 pages with what was wrongly kept and wrongly removed."""
-    worst = sorted(result.pages, key=lambda p: (p.score.f1, p.id))[:count]
-    lines = [f"== {result.name}: {len(worst)} worst pages by F1"]
-    for page in worst:
-        s = page.score
-        lines.append(f"-- {page.id}  F1 {s.f1:.3f}  P {s.precision:.3f}  R {s.recall:.3f}"
-                     + (f"  error: {page.error}" if page.error else ""))
-        for label, text, other in (("kept", page.prediction, truths[page.id]),
-                                   ("removed", truths[page.id], page.prediction)):
-            for passage in unmatched_passages(text, other):
-                lines.append(f"   wrongly {label}: {passage}")
-    return "\n".join(lines)
-
-
-def results_json(results: Sequence[SystemResult], bench: Path) -> dict:
-    """Per-page scores of every system, for diffing runs (predictions are not stored)."""
-    return {
-        "bench": str(bench),
-        "systems": {
-            r.name: {
-                **asdict(r.scores),
-                "seconds": round(r.seconds, 3),
-                "pages_per_second": round(r.pages_per_second, 2),
-                "pages": {
-                    p.id: {**asdict(p.score), "f1": p.score.f1, "error": p.error}
-                    for p in r.pages
-                },
-            }
-            for r in results
-        },
-        "speed_ratio_cleaner_html": speed_ratio(results),
-    }
-
-
-def write_json(data: dict, path: Path) -> None:
-    """Write atomically (temp file + rename), so a crashed run leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+__all__ = [
+    "CATASTROPHIC_SHARE", "PASSAGE_CHARS", "SHINGLE_SIZE", "PageScore", "Scores",
+    "SnippetCounts", "SnippetShares", "corpus_scores", "default_bench", "is_catastrophic",
+    "normalise_space", "score_page", "shingle_counts", "snippet_counts", "snippet_shares",
+    "tokens", "unmatched_passages",
+]
