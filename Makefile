@@ -32,6 +32,11 @@ lint: $(STAMP)
 # Scores every set of ../shared/bench (scrapinghub, readability, wceb; read in place), HTML and
 # text, beside trafilatura and the whole-page baselines; per-page scores in out/eval.json.
 # Under 15 minutes on 2 cores (one worker process per core; the wall time is printed).
+# Rebuilds the content model files (cleaner/model/html.json, text.json) from the sets
+# of ../shared/bench, read in place, byte for byte; prints the cross-set check first.
+train: $(STAMP)
+	$(BIN)/python -m cleaner.model.train
+
 eval: $(STAMP)
 	$(BIN)/cleaner eval --worst 5
 

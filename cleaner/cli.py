@@ -314,7 +314,8 @@ def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int
         if block.kept:
             line += " " + block.text
         else:
-            line += " " + click.style(f"[{block.reason}]", fg="yellow") + " " + click.style(
+            why = block.reason if block.score is None else f"{block.reason} {block.score:.2f}"
+            line += " " + click.style(f"[{why}]", fg="yellow") + " " + click.style(
                 block.text, dim=True)
         click.echo(line)
     body = doc.text

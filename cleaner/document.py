@@ -28,6 +28,7 @@ REASONS: dict[str, str] = {
     "dateline": "a date or byline line (the date goes to the document's metadata)",
     "site-repeat": "a line the same site repeats on most of its pages",
     "outside-main-content": "page text outside the main content found in the HTML",
+    "low-content-score": "the content model scored the kept block as furniture (score under 0.3)",
     "empty": "a block with no words",
 }
 
@@ -43,6 +44,8 @@ class Block:
     kind: str = "paragraph"
     kept: bool = True
     reason: str | None = None
+    #: The content model's probability that the block is content, where it judged it.
+    score: float | None = None
 
     def remove(self, reason: str) -> None:
         """Mark the block removed; an unknown reason is a bug, not a new category."""
@@ -58,7 +61,7 @@ class Block:
     def __reduce__(self) -> tuple:
         # four plain values: pickles (for the run's spool and worker results)
         # several times faster than a slots dataclass's default state
-        return Block, (self.text, self.kind, self.kept, self.reason)
+        return Block, (self.text, self.kind, self.kept, self.reason, self.score)
 
 
 @dataclass(slots=True)
@@ -83,4 +86,6 @@ class Document:
     @property
     def removed(self) -> list[dict[str, str]]:
         """Every removed block as `{text, reason}`, in page order."""
-        return [{"text": b.text, "reason": b.reason or ""} for b in self.blocks if not b.kept]
+        return [{"text": b.text, "reason": b.reason or ""} | (
+            {} if b.score is None else {"score": round(b.score, 3)})
+            for b in self.blocks if not b.kept]

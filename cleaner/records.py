@@ -91,12 +91,13 @@ def pack(doc: Document) -> tuple:
     blocks = doc.blocks
     return (doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
             [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
-            [b.reason for b in blocks])
+            [b.reason for b in blocks], [b.score for b in blocks])
 
 
 def unpack(packed: tuple) -> Document:
-    doc_id, kind, source, url, title, date, chars_in, meta, texts, kinds, kept, reasons = packed
-    blocks = [Block(*fields) for fields in zip(texts, kinds, kept, reasons, strict=True)]
+    (doc_id, kind, source, url, title, date, chars_in, meta, texts, kinds, kept, reasons,
+     scores) = packed
+    blocks = [Block(*fields) for fields in zip(texts, kinds, kept, reasons, scores, strict=True)]
     return Document(doc_id, kind, blocks, source, url, title, date, chars_in, meta)
 
 

@@ -76,7 +76,7 @@ _ERROR = lambda value: (isinstance(value, dict) and is_json(value)  # noqa: E731
                         and is_str(value.get("error")) and optional(is_str)(value.get("source")))
 _PACKED = record(is_str, is_str, optional(is_str), optional(is_str), optional(is_str),
                  optional(is_str), is_int, _META, list_of(is_str), list_of(is_str),
-                 list_of(is_bool), list_of(optional(is_str)))
+                 list_of(is_bool), list_of(optional(is_str)), list_of(optional(is_number)))
 #: A spool entry: ("doc", id, chars_in, title, text, head, tail, packed) or ("error", record).
 SPOOL_ENTRY = lambda value: (  # noqa: E731
     record(_constant("doc"), is_str, is_int, optional(is_str), is_str, is_str, is_str,

@@ -45,3 +45,12 @@ def article_text() -> str:
             "Forecasters expect a wet autumn across the country and warn that...",
         ]
     )
+
+
+@pytest.fixture
+def proposal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-written stages alone, without the content model's decisions: for the
+    tests of each stage (the model is tested on its own, in test_model.py)."""
+    from cleaner import model
+
+    monkeypatch.setattr(model, "scores", lambda kind, rows: None)

@@ -315,7 +315,7 @@ def test_prose_left_out_between_the_headings_comes_back(monkeypatch: pytest.Monk
     assert {b.kind for b in doc.blocks if b.text.startswith(LEFT_OUT)} == {"paragraph"}
 
 
-def test_one_left_out_caption_in_a_normal_article_stays_out() -> None:
+def test_one_left_out_caption_in_a_normal_article_stays_out(proposal_only: None) -> None:
     page = _page("left_out_caption.html")
     caption = ("A grey heron waits for fish in the shallow water below the lock gates, "
                "photographed by a reader early on Sunday morning.")
@@ -391,7 +391,7 @@ SNOW = (
 
 
 def test_nothing_usable_from_trafilatura_falls_back_to_the_text_classifier(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, proposal_only: None,
 ) -> None:
     calls: list[str] = []
     real = html._fallback
@@ -439,7 +439,7 @@ def test_site_name_first_in_title_is_not_the_title() -> None:
     assert [b.kind for b in doc.blocks if b.text == "Orchard Valley Gazette"] != ["title"]
 
 
-def test_br_divs_page_gets_its_body_from_the_text_classifier() -> None:
+def test_br_divs_page_gets_its_body_from_the_text_classifier(proposal_only: None) -> None:
     # trafilatura's baseline rescue proposes the whole <body> as one paragraph, which is
     # "usable", so the fallback never runs: menu and footer end up in the body
     doc = clean(_page("fallback_br_divs.html"))

@@ -29,10 +29,13 @@ def test_explain_lists_every_block_in_order_with_its_decision_and_reason() -> No
     assert len(title) == 1 and title[0].endswith(expected["title"])
     kept = [line.split("KEPT    ", 1)[1] for line in lines if " KEPT " in line]
     assert "\n\n".join(kept) == expected["text"]
-    removed = {line.split("] ", 1)[1]: line.split("[", 1)[1].split("]", 1)[0]
-               for line in lines if " REMOVED " in line}
+    # "[reason score]": the content model's score beside the rule's reason
+    why = {line.split("] ", 1)[1]: line.split("[", 1)[1].split("]", 1)[0].split()
+           for line in lines if " REMOVED " in line}
+    removed = {text: parts[0] for text, parts in why.items()}
     assert set(expected["removed"]) <= set(removed)
     assert removed["Source link"] == "source-link"
+    assert all(len(parts) == 2 and 0.0 <= float(parts[1]) <= 1.0 for parts in why.values())
     assert f"title: {expected['title']}" in lines
     assert f"clean text: {len(expected['text']):,} characters" in result.output
     numbers = [int(line.split()[0]) for line in lines if re.match(r"\s*\d+ (TITLE|KEPT|REMOV)",

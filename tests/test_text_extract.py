@@ -176,7 +176,9 @@ def test_a_gallery_inside_the_story_does_not_split_it() -> None:
     assert _kept(result) == [*STORY, *more]
 
 
-def test_only_sentences_stay_between_the_headline_and_the_first_paragraph() -> None:
+def test_only_sentences_stay_between_the_headline_and_the_first_paragraph(
+    proposal_only: None,
+) -> None:
     dump = "\n".join([
         TITLE, "Jane Roe, Associated Press", "Bus fares in the region will rise in January",
         "What the council decided", *STORY[:3],
@@ -188,7 +190,7 @@ def test_only_sentences_stay_between_the_headline_and_the_first_paragraph() -> N
     assert _reasons(result)["Bus fares in the region will rise in January"] == "site-chrome"
 
 
-def test_a_copyright_notice_ends_the_story() -> None:
+def test_a_copyright_notice_ends_the_story(proposal_only: None) -> None:
     promo = [
         "Our reporters cover the whole coast every day, and you can read all of their "
         "stories for a small monthly fee that helps to keep local news alive.",
@@ -200,7 +202,7 @@ def test_a_copyright_notice_ends_the_story() -> None:
     assert _kept(result) == STORY[:3]
 
 
-def test_a_thread_of_long_comments_does_not_outscore_a_short_post() -> None:
+def test_a_thread_of_long_comments_does_not_outscore_a_short_post(proposal_only: None) -> None:
     post = ("This is the place to ask us anything about the ferry project, and we will answer "
             "as many of the questions as we can in the comments below.")
     dump = "\n".join([
@@ -213,7 +215,9 @@ def test_a_thread_of_long_comments_does_not_outscore_a_short_post() -> None:
     assert _reasons(result)["Alex on May 3, 2018 at 6:15 pm said:"] == "comments"
 
 
-def test_a_comment_author_line_ends_the_story_without_a_comments_header() -> None:
+def test_a_comment_author_line_ends_the_story_without_a_comments_header(
+    proposal_only: None,
+) -> None:
     dump = "\n".join([
         TITLE, *STORY[:2], "Sam on June 8, 2019 at 7:30 am said:", *STORY[2:],
     ])
@@ -229,7 +233,7 @@ def test_a_comments_button_in_a_share_bar_is_not_a_comments_header() -> None:
     assert _kept(result) == STORY[:3]
 
 
-def test_teaser_cards_with_glued_headlines_are_not_the_body() -> None:
+def test_teaser_cards_with_glued_headlines_are_not_the_body(proposal_only: None) -> None:
     cards = [
         "Police Arrest Two After Break-In At Harbour StoreA man and a woman were arrested "
         "on Monday after a window was smashed at a shop near the quay, police said.",

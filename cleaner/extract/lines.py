@@ -113,20 +113,27 @@ class Line:
         return bool(_NUMERIC.match(self.text))
 
 
-def line_features(index: int, text: str, lang: Language) -> Line:
-    """The features of one line (see `Line`)."""
+def line_features(index: int, text: str, lang: Language, chrome_rules: bool = True) -> Line:
+    """The features of one line (see `Line`).
+
+    `chrome_rules=False` leaves out the chrome rules, the rights notice and the glued
+    teaser check (`chrome` None, `notice` False, `truncated` from the ending alone):
+    the content model's HTML features, on every block of a page. The rules already
+    judged trafilatura's blocks (`apply_line_rules`), and any other block the model
+    would keep is checked in full before it is.
+    """
     words = count_words(text)
-    chrome = rules.chrome_reason(text, words)
+    chrome = rules.chrome_reason(text, words) if chrome_rules else None
     return Line(
         index=index,
         text=text,
         words=words,
         density=lang.density(text),
         sentence=bool(_SENTENCE_END.search(text)) and not text.endswith(":"),
-        truncated=bool(_TRUNCATED.search(text)) or is_glued_teaser(text),
+        truncated=bool(_TRUNCATED.search(text)) or (chrome_rules and is_glued_teaser(text)),
         chrome=chrome,
         dateline=chrome is None and is_dateline(text, words),
-        notice=rules.is_rights_notice(text, words),
+        notice=chrome_rules and rules.is_rights_notice(text, words),
     )
 
 

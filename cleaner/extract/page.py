@@ -61,14 +61,84 @@ _REGION_OF = dict(REGION_WORDS)
 _SPACES = re.compile(r"\s+")
 
 
+#: Tags whose presence around a line the content model reads (`cleaner.model.features`):
+#: the structure of a page (main/article vs nav/aside/footer), of its text (headings,
+#: lists, tables, code, quotes) and of its controls (forms, labels). Bit i is tag i.
+CONTEXT_TAGS = ("article", "main", "section", "header", "nav", "footer", "aside", "form",
+                "table", "ul", "ol", "dl", "a", "pre", "code", "h1", "h2", "h3", "h4", "h5",
+                "h6", "blockquote", "figure", "details", "p", "li", "td", "th", "label", "span",
+                "time", "address")
+#: Words of class and id attributes the content model reads, each a family of
+#: spellings. General layout vocabulary (what CMS themes, forum and shop software and
+#: docs generators call their parts), never a site's own names. Short words that
+#: occur inside others ("ad" in "header") only count as whole tokens.
+CONTEXT_WORDS = (
+    ("content", r"content"), ("article", r"article"), ("entry", r"entry"),
+    ("main", r"main"), ("post", r"post"), ("body", r"body"), ("text", r"text|prose|markdown|rich"),
+    ("story", r"story"), ("message", r"message|msg"), ("comment", r"comment|discuss"),
+    ("thread", r"thread|topic|forum"), ("reply", r"repl|answer|response"),
+    ("question", r"question"), ("product", r"product|sku"), ("description", r"descr"),
+    ("detail", r"detail"), ("spec", r"spec|attribute|feature"),
+    ("price", r"price|cart|buy|checkout"), ("review", r"review|rating"),
+    ("doc", r"doc|manual|guide|reference"), ("code", r"code|highlight|syntax"),
+    ("nav", r"nav|menu"), ("header", r"header|masthead|topbar"), ("footer", r"footer"),
+    ("sidebar", r"sidebar|aside|rail"), ("widget", r"widget|module|block"),
+    ("related", r"related|recommend|more|similar|also"), ("share", r"share|social"),
+    ("ad", r"(?<![a-z])ads?(?![a-z])|advert|sponsor|promo|dfp"), ("banner", r"banner"),
+    ("cookie", r"cookie|consent|gdpr|privacy"), ("modal", r"modal|popup|overlay|dialog"),
+    ("newsletter", r"newsletter|subscri|signup"), ("account", r"login|account|user"),
+    ("breadcrumb", r"breadcrumb|crumb"), ("tag", r"(?<![a-z])tags?(?![a-z])|categor"),
+    ("meta", r"meta|info"), ("byline", r"byline|author"), ("date", r"date|time"),
+    ("caption", r"caption|credit"), ("hidden", r"hidden|sr-only|visually|offscreen"),
+    ("skip", r"skip"), ("button", r"button|btn|action|toolbar"), ("pager", r"paginat|pager"),
+    ("card", r"teaser|card|tile|thumb"), ("list", r"list|item|grid"),
+    ("carousel", r"carousel|slide"), ("legal", r"copyright|legal"), ("search", r"search"),
+    ("title", r"title|heading|headline"), ("summary", r"summary|excerpt|lead|intro|dek"),
+    ("note", r"note|callout|alert|warning|tip"), ("profile", r"avatar|profile|signature"),
+    ("count", r"count|stats|views|vote|like"),
+)
+_CONTEXT_PATTERNS = tuple((re.compile(pattern), 1 << i)
+                          for i, (_, pattern) in enumerate(CONTEXT_WORDS))
+_NAME_TOKEN = re.compile(r"[a-z]+")
+#: Class and id tokens and whole attribute strings seen, with their CONTEXT_WORDS
+#: bits: pages reuse a few hundred names, so each is matched against the vocabulary
+#: once (a token has no space, an attribute string always has one). Emptied at this size.
+_TOKEN_CACHE_SIZE = 50_000
+_token_bits: dict[str, int] = {}
+
+
+def _bits_of(token: str) -> int:
+    bits = _token_bits.get(token)
+    if bits is None:
+        if len(_token_bits) >= _TOKEN_CACHE_SIZE:
+            _token_bits.clear()
+        bits = 0
+        for pattern, bit in _CONTEXT_PATTERNS:
+            if pattern.search(token):
+                bits |= bit
+        _token_bits[token] = bits
+    return bits
+_TAG_BIT = {tag: 1 << i for i, tag in enumerate(CONTEXT_TAGS)}
+#: A line's "near" context is what its own element and this many ancestors say.
+NEAR_LEVELS = 3
+
+
 @dataclass(slots=True)
 class PageLine:
-    """One rendered line: its text, how much of it is links, and the region it sits in."""
+    """One rendered line: its text, how much of it is links, the region it sits in,
+    and its context in the DOM for the content model: its depth, and bit sets (bit i
+    of `CONTEXT_TAGS` / `CONTEXT_WORDS`) of the tags and class/id words of all its
+    ancestors and of its nearest ones."""
 
     text: str
     chars: int  # characters that are not spaces
     link_chars: int  # of which inside <a>
     region: str | None  # innermost named region, or None
+    depth: int = 0
+    tags: int = 0  # CONTEXT_TAGS bits of every ancestor
+    near_tags: int = 0  # ... of the NEAR_LEVELS nearest
+    words: int = 0  # CONTEXT_WORDS bits of every ancestor's class and id
+    near_words: int = 0  # ... of the NEAR_LEVELS nearest
 
     @property
     def link_density(self) -> float:
@@ -87,6 +157,22 @@ def _region(el: etree._Element, tag: str) -> str | None:
     return _REGION_OF[match.group(0)] if match else None
 
 
+def _context_bits(el: etree._Element, tag: str) -> tuple[int, int]:
+    """An element's own tag bit and class/id word bits (see `PageLine`)."""
+    names = el.get("class")
+    ident = el.get("id")
+    if names is None and ident is None:
+        return _TAG_BIT.get(tag, 0), 0
+    key = f"{names or ''} {ident or ''}"
+    words = _token_bits.get(key)  # whole attribute strings repeat too (menu items)
+    if words is None:
+        words = 0
+        for token in _NAME_TOKEN.findall(key.lower()):
+            words |= _bits_of(token)
+        _token_bits[key] = words
+    return _TAG_BIT.get(tag, 0), words
+
+
 def walk(tree: etree._Element) -> list[PageLine]:
     """The page's visible lines, in order, with link share and region.
 
@@ -99,13 +185,15 @@ def walk(tree: etree._Element) -> list[PageLine]:
     parts: list[str] = []
     link_chars = 0
     line_region: str | None = None
+    line_context = (0, 0, 0, 0, 0)
     links = 0
 
     def flush() -> None:
         text = " ".join("".join(parts).split())
         if text:
             chars = len(text) - text.count(" ")
-            lines.append(PageLine(text, chars, min(link_chars, chars), line_region))
+            lines.append(PageLine(text, chars, min(link_chars, chars), line_region,
+                                  *line_context))
         parts.clear()
 
     # A skipped subtree still gets its "end" event, which adds the element's tail.
@@ -118,6 +206,9 @@ def walk(tree: etree._Element) -> list[PageLine]:
     # Each element's flags are pushed at its start and popped at its end, so the
     # end event needs neither its tag nor a lookup.
     stack: list[int] = []
+    # the context of each open (visible) element: (all tag bits, all word bits,
+    # own tag bits, own word bits), innermost last
+    context: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)]
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         if event == "start":
@@ -127,6 +218,9 @@ def walk(tree: etree._Element) -> list[PageLine]:
             if flags & _HIDDEN:
                 walker.skip_subtree()
                 continue
+            own_tag, own_words = _context_bits(el, tag)
+            outer = context[-1]
+            context.append((outer[0] | own_tag, outer[1] | own_words, own_tag, own_words))
             if flags & _BREAK and parts:
                 flush()
                 link_chars = 0
@@ -141,6 +235,8 @@ def walk(tree: etree._Element) -> list[PageLine]:
             text = el.text
         else:
             flags = stack.pop()
+            if not flags & _HIDDEN:
+                context.pop()
             if flags & _LINK:
                 links -= 1
             if opened[-1][0] is el:
@@ -154,6 +250,12 @@ def walk(tree: etree._Element) -> list[PageLine]:
                 if text.isspace():
                     continue
                 line_region = opened[-1][1]
+                near_tags = near_words = 0
+                for _, _, own_tag, own_words in context[-NEAR_LEVELS:]:
+                    near_tags |= own_tag
+                    near_words |= own_words
+                top = context[-1]
+                line_context = (len(context) - 1, top[0], near_tags, top[1], near_words)
             parts.append(text)
             if links:
                 link_chars += len("".join(text.split()))  # as `chars` counts: no spaces

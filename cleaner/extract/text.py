@@ -13,9 +13,11 @@ lines before, inside and after.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
+from cleaner import model
 from cleaner.dates import find_date
 from cleaner.document import Block
 from cleaner.extract.lines import (
@@ -32,6 +34,7 @@ from cleaner.extract.lines import (
 )
 from cleaner.extract.lines import line_features as line_features  # used by extract.html
 from cleaner.language import Language, guess
+from cleaner.model import features as model_features
 
 #: When a page has no line good enough (a results table, a list of scores), the
 #: body is looked for again among lines of at least this many words, at any
@@ -300,8 +303,43 @@ class TextResult:
     language: str
 
 
-def classify(text: str) -> TextResult:
-    """Split a text dump into line blocks and decide each one."""
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """The hand-written classifier's decisions on a dump, before the content model's."""
+
+    lines: list[Line]
+    blocks: list[Block]
+    title: str | None
+    date: str | None
+    lang: Language
+    min_density: float
+
+    def kept(self) -> list[bool]:
+        """Which lines the proposal keeps as body (the title is not body)."""
+        return [b.kept and b.kind != "title" for b in self.blocks]
+
+
+def classify(text: str, rows_out: list | None = None) -> TextResult:
+    """Split a text dump into line blocks and decide each one.
+
+    The hand-written classifier proposes (`propose`), the content model decides
+    (`cleaner.model.decide`): every line a chrome rule names keeps its rule's reason.
+    `rows_out` (for `cleaner.model.train`) receives what the model saw.
+    """
+    proposal = propose(text)
+    if proposal.lines:
+        rows = model_features.text_matrix(proposal.lines, proposal.kept(), proposal.min_density,
+                                          proposal.lang.unspaced)
+        named = [model.named_by_rule(ln) for ln in proposal.lines]
+        if rows_out is not None:
+            rows_out.append(model.Proposed([copy.copy(b) for b in proposal.blocks], named, rows))
+        model.decide(proposal.blocks, named, model.scores("text", rows),
+                     overrulable=model.TEXT_OVERRULABLE)
+    return TextResult(proposal.blocks, proposal.title, proposal.date, proposal.lang.name)
+
+
+def propose(text: str) -> Proposal:
+    """The hand-written classifier: the densest run of prose is the body."""
     raw = [ln.strip() for ln in text.splitlines()]
     raw = [ln for ln in raw if ln]
     lang = guess(text)
@@ -318,7 +356,7 @@ def classify(text: str) -> TextResult:
     if not clusters:
         for line, block in zip(lines, blocks, strict=True):
             block.remove(_before_reason(line))
-        return TextResult(blocks, None, None, lang.name)
+        return Proposal(lines, blocks, None, None, lang, min_density)
 
     best = _best_cluster(lines, clusters)
     start, end = best[0], best[-1]
@@ -361,4 +399,4 @@ def classify(text: str) -> TextResult:
         (d for ln in lines[: start + 1] if ln.dateline and (d := find_date(ln.text))), None
     )
     title = lines[title_at].text if title_at is not None else None
-    return TextResult(blocks, title, date, lang.name)
+    return Proposal(lines, blocks, title, date, lang, min_density)
