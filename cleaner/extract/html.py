@@ -25,17 +25,15 @@ Every visible line not in the result is recorded as removed
 from __future__ import annotations
 
 import bisect
-import copy
 import re
 from dataclasses import dataclass
 
 from lxml import etree
 
-from cleaner import model
 from cleaner.dates import find_date, is_dateline
 from cleaner.document import Block
+from cleaner.extract import judge
 from cleaner.extract import text as text_classifier
-from cleaner.extract.lines import Line, is_glued_teaser
 from cleaner.extract.page import (
     PageLine,
     PageMeta,
@@ -45,7 +43,6 @@ from cleaner.extract.page import (
 )
 from cleaner.extract.parse import ExtractError, load_html, propose, release_memory
 from cleaner.language import Language, count_words, guess
-from cleaner.model import features as model_features
 from cleaner.strip import rules
 
 __all__ = ["ExtractError", "HtmlResult", "extract", "page_lines"]
@@ -183,11 +180,6 @@ def _block_lines(which: list[int | None], shares: list[float], count: int) -> li
     return out
 
 
-def _link_density(lines: list[PageLine], idx: list[int]) -> float:
-    chars = sum(lines[i].chars for i in idx)
-    return sum(lines[i].link_chars for i in idx) / chars if chars else 0.0
-
-
 def _is_prose(block: Block, density: float) -> bool:
     return density <= PROSE_MAX_LINK_DENSITY and count_words(block.text) >= PROSE_MIN_WORDS
 
@@ -303,64 +295,11 @@ def _fallback(lines: list[PageLine], meta: PageMeta, url: str | None,
     lines (one block each), and the HTML model judges them with what the DOM says."""
     proposal = text_classifier.propose("\n".join(line.text for line in lines))
     if len(proposal.blocks) == len(lines):
-        judge(proposal.blocks, [[i] for i in range(len(lines))], lines,
+        judge.judge(proposal.blocks, [[i] for i in range(len(lines))], lines,
               [0.0] * len(lines), [False] * len(lines), proposal.lang, rows_out)
     title = proposal.title or (meta.titles[0] if meta.titles else None)
     return HtmlResult(proposal.blocks, title, meta.date or proposal.date, meta.url or url,
                       proposal.lang.name)
-
-
-def dom_facts(members: list[list[int]], lines: list[PageLine], shares: list[float],
-              from_trafilatura: list[bool]) -> list[model_features.DomFacts]:
-    """What the DOM says about each block, from the page lines it covers."""
-    facts = []
-    for idx, traf in zip(members, from_trafilatura, strict=True):
-        if not idx:
-            facts.append(model_features.DomFacts(0.0, traf, 0.0, None, 0, 0, 0, 0, 0))
-            continue
-        first = lines[idx[0]]
-        facts.append(model_features.DomFacts(
-            _link_density(lines, idx), traf, max(shares[i] for i in idx), first.region,
-            min(lines[i].depth for i in idx), first.tags, first.near_tags, first.words,
-            first.near_words))
-    return facts
-
-
-def _named(block: Block, quick: Line) -> bool:
-    """Whether a line rule names the block (the full check of `judge`'s quick one)."""
-    return (model.named_by_rule(quick) or rules.chrome_reason(block.text) is not None
-            or rules.is_rights_notice(block.text) or is_glued_teaser(block.text))
-
-
-def judge(blocks: list[Block], members: list[list[int]], lines: list[PageLine],
-          shares: list[float], from_trafilatura: list[bool], lang: Language,
-          rows_out: list | None = None) -> None:
-    """The content model's decisions on a page's blocks in page order (in place).
-
-    `rows_out`, for training, receives the proposal (copies of the blocks), which
-    blocks a rule names, and the feature rows, before the model decides.
-    """
-    min_density = (
-        text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
-    )
-    # the chrome rules cost more than the model: they already judged trafilatura's
-    # blocks (`apply_line_rules`), and check in full any other block the model takes
-    feats = [text_classifier.line_features(k, b.text, lang, chrome_rules=False)
-             for k, b in enumerate(blocks)]
-    rows = model_features.text_matrix(feats, [b.kept and b.kind != "title" for b in blocks],
-                                      min_density, lang.unspaced)
-    rows = model_features.html_matrix(rows, dom_facts(members, lines, shares, from_trafilatura))
-    named = [f.chrome is not None for f in feats]
-    if rows_out is not None:  # with the full check: what `decide` ends up reading
-        rows_out.append(model.Proposed([copy.copy(b) for b in blocks],
-                                       [_named(b, f) for b, f in zip(blocks, feats, strict=True)],
-                                       rows))
-    probs = model.scores("html", rows)
-    if probs is not None:
-        for k, block in enumerate(blocks):
-            if not (block.kept or named[k]) and probs[k] >= model.TAKE_FROM:
-                named[k] = _named(block, feats[k])
-    model.decide(blocks, named, probs)
 
 
 def _page_date(meta: PageMeta, blocks: list[Block]) -> str | None:
@@ -402,7 +341,7 @@ def extract(html: str, url: str | None = None, rows_out: list | None = None) -> 
     members = _block_lines(which, shares, len(main))
     if _is_page_dump(main, members, lines):
         return _fallback(lines, meta, url, rows_out)
-    densities = [_link_density(lines, idx) for idx in members]
+    densities = [judge.link_density(lines, idx) for idx in members]
     title = _mark_title(main, meta.titles)
     rules.apply_line_rules(main)
     _mark_teasers(main, densities)
@@ -423,7 +362,7 @@ def extract(html: str, url: str | None = None, rows_out: list | None = None) -> 
     blocks, spans, traf = _in_page_order(lines, shares, which, main, members, extra)
     if title is None:
         title = _mark_title(blocks, meta.titles)
-    judge(blocks, spans, lines, shares, traf, lang, rows_out)
+    judge.judge(blocks, spans, lines, shares, traf, lang, rows_out)
     return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url or url, lang.name)
 
 

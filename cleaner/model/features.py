@@ -6,7 +6,7 @@ rules' verdict, position, repetition, the hand-written classifier's proposal, an
 same facts of the neighbours (a paragraph among paragraphs is content; a short line
 among menu items is not). HTML blocks add what the DOM says (`HTML_NAMES`): link
 density, region, depth, the tags and class/id words around the block (a fixed,
-general vocabulary: `cleaner.extract.page.CONTEXT_TAGS` / `CONTEXT_WORDS`), and
+general vocabulary: `cleaner.extract.context.CONTEXT_TAGS` / `CONTEXT_WORDS`), and
 whether trafilatura proposed it: its proposal is a feature, not the truth.
 
 Nothing here names a page, a site or a domain; every column is a property any page has.
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cleaner.extract.context import CONTEXT_TAGS, CONTEXT_WORDS
 from cleaner.extract.lines import Line, ends_section, gap_cost, is_good, is_prose
-from cleaner.extract.page import CONTEXT_TAGS, CONTEXT_WORDS, REGION_WORDS
+from cleaner.extract.page import REGION_WORDS
 
 #: Lines of at most this many words are short: labels, menu items, names.
 SHORT_WORDS = 3
