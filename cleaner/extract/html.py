@@ -34,6 +34,7 @@ from cleaner.dates import find_date, is_dateline
 from cleaner.document import Block
 from cleaner.extract import judge
 from cleaner.extract import text as text_classifier
+from cleaner.extract.lines import min_density as prose_density
 from cleaner.extract.page import (
     PageLine,
     PageMeta,
@@ -221,9 +222,7 @@ def _run_on(lines: list[PageLine], shares: list[float], last: int, lang: Languag
     texts = [line.text for line in lines[last + 1 :]]
     if not texts:
         return []
-    min_density = (
-        text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
-    )
+    min_density = prose_density(lang)
     taken: list[int] = []
     gap = 0.0
     for offset, text in enumerate(texts):
@@ -259,9 +258,7 @@ def _left_out(
                   and lines[i].region not in _FOREIGN_REGIONS]
     if not candidates:
         return []
-    min_density = (
-        text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
-    )
+    min_density = prose_density(lang)
     good = [i for i in candidates
             if text_classifier.is_good(text_classifier.line_features(i, lines[i].text, lang),
                                        min_density)]

@@ -12,11 +12,10 @@ import copy
 from cleaner import model
 from cleaner.document import Block
 from cleaner.extract import text as text_classifier
-from cleaner.extract.lines import Line, is_glued_teaser
+from cleaner.extract.lines import min_density as prose_density
 from cleaner.extract.page import PageLine
 from cleaner.language import Language
 from cleaner.model import features as model_features
-from cleaner.strip import rules
 
 
 def link_density(lines: list[PageLine], idx: list[int]) -> float:
@@ -41,10 +40,9 @@ def dom_facts(members: list[list[int]], lines: list[PageLine], shares: list[floa
     return facts
 
 
-def _named(block: Block, quick: Line) -> bool:
-    """Whether a line rule names the block (the full check of `judge`'s quick one)."""
-    return (model.named_by_rule(quick) or rules.chrome_reason(block.text) is not None
-            or rules.is_rights_notice(block.text) or is_glued_teaser(block.text))
+def _named(index: int, block: Block, lang: Language) -> bool:
+    """Whether a line rule names the block: its features with the chrome rules on."""
+    return model.named_by_rule(text_classifier.line_features(index, block.text, lang))
 
 
 def judge(blocks: list[Block], members: list[list[int]], lines: list[PageLine],
@@ -55,24 +53,20 @@ def judge(blocks: list[Block], members: list[list[int]], lines: list[PageLine],
     `rows_out`, for training, receives the proposal (copies of the blocks), which
     blocks a rule names, and the feature rows, before the model decides.
     """
-    min_density = (
-        text_classifier.MIN_DENSITY_UNSPACED if lang.unspaced else text_classifier.MIN_DENSITY
-    )
     # the chrome rules cost more than the model: they already judged trafilatura's
-    # blocks (`apply_line_rules`), and check in full any other block the model takes
+    # blocks (`apply_line_rules`), and check in full only the blocks the model would
+    # take (the only ones `decide` asks about)
     feats = [text_classifier.line_features(k, b.text, lang, chrome_rules=False)
              for k, b in enumerate(blocks)]
     rows = model_features.text_matrix(feats, [b.kept and b.kind != "title" for b in blocks],
-                                      min_density, lang.unspaced)
+                                      prose_density(lang), lang.unspaced)
     rows = model_features.html_matrix(rows, dom_facts(members, lines, shares, from_trafilatura))
-    named = [f.chrome is not None for f in feats]
-    if rows_out is not None:  # with the full check: what `decide` ends up reading
+    if rows_out is not None:  # every block checked in full: what `decide` may read
         rows_out.append(model.Proposed([copy.copy(b) for b in blocks],
-                                       [_named(b, f) for b, f in zip(blocks, feats, strict=True)],
-                                       rows))
+                                       [_named(k, b, lang) for k, b in enumerate(blocks)], rows))
     probs = model.scores("html", rows)
-    if probs is not None:
-        for k, block in enumerate(blocks):
-            if not (block.kept or named[k]) and probs[k] >= model.TAKE_FROM:
-                named[k] = _named(block, feats[k])
+    if probs is None:
+        return
+    named = [not b.kept and probs[k] >= model.TAKE_FROM and _named(k, b, lang)
+             for k, b in enumerate(blocks)]
     model.decide(blocks, named, probs)

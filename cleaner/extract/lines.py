@@ -137,6 +137,11 @@ def line_features(index: int, text: str, lang: Language, chrome_rules: bool = Tr
     )
 
 
+def min_density(lang: Language) -> float:
+    """The stop-word (or, unspaced, particle) density prose needs in this language."""
+    return MIN_DENSITY_UNSPACED if lang.unspaced else MIN_DENSITY
+
+
 def features(lines: list[str], lang: Language) -> list[Line]:
     return [line_features(i, text, lang) for i, text in enumerate(lines)]
 

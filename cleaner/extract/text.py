@@ -23,8 +23,6 @@ from cleaner.document import Block
 from cleaner.extract.lines import (
     GAP_CONTENTLIKE,
     LONG_LINE_WORDS,
-    MIN_DENSITY,
-    MIN_DENSITY_UNSPACED,
     Line,
     ends_section,
     features,
@@ -32,7 +30,9 @@ from cleaner.extract.lines import (
     is_good,
     is_prose,
 )
-from cleaner.extract.lines import line_features as line_features  # used by extract.html
+from cleaner.extract.lines import MIN_DENSITY as MIN_DENSITY  # the tests' prose density
+from cleaner.extract.lines import line_features as line_features  # used by extract.judge
+from cleaner.extract.lines import min_density as prose_density
 from cleaner.language import Language, guess
 from cleaner.model import features as model_features
 
@@ -343,7 +343,7 @@ def propose(text: str) -> Proposal:
     raw = [ln.strip() for ln in text.splitlines()]
     raw = [ln for ln in raw if ln]
     lang = guess(text)
-    min_density = MIN_DENSITY_UNSPACED if lang.unspaced else MIN_DENSITY
+    min_density = prose_density(lang)
     lines = features(raw, lang)
     good = [is_good(ln, min_density) for ln in lines]
     for i in _shown_twice(lines, good):  # a gallery's captions, shown twice

@@ -24,7 +24,7 @@ import numpy as np
 
 from cleaner.extract.context import CONTEXT_TAGS, CONTEXT_WORDS
 from cleaner.extract.lines import Line, ends_section, gap_cost, is_good, is_prose
-from cleaner.extract.page import REGION_WORDS
+from cleaner.extract.page import REGION_TAGS, REGION_WORDS
 
 #: Lines of at most this many words are short: labels, menu items, names.
 SHORT_WORDS = 3
@@ -55,8 +55,8 @@ TEXT_NAMES: tuple[str, ...] = (
     + tuple(f"{f}~{w}" for w in WINDOWS for f in _AROUND)
 )
 
-_REGIONS = tuple(dict.fromkeys(r for _, r in REGION_WORDS)) + ("nav", "footer", "form")
-_REGIONS = tuple(dict.fromkeys(_REGIONS))
+#: Every region `walk` names: those of class/id words, then those of tags.
+_REGIONS = tuple(dict.fromkeys([*(r for _, r in REGION_WORDS), *REGION_TAGS.values()]))
 _HTML_BASE = ("link_density", "trafilatura", "trafilatura_share", "in_trafilatura_span",
               "depth", "relative_depth", "page_trafilatura_share", "log_trafilatura_blocks",
               "region_none") + tuple(f"region_{r}" for r in _REGIONS)
@@ -189,7 +189,7 @@ def html_matrix(text_rows: np.ndarray, facts: Sequence[DomFacts]) -> np.ndarray:
         return np.zeros((0, len(HTML_NAMES)))
     traf = [i for i, f in enumerate(facts) if f.trafilatura]
     first, last = (traf[0], traf[-1]) if traf else (n, -1)
-    chars = text_rows[:, 0]
+    chars = text_rows[:, TEXT_NAMES.index("log_chars")]
     sizes = np.expm1(chars)
     traf_share = float(sizes[traf].sum() / max(sizes.sum(), 1.0))
     depths = [f.depth for f in facts]

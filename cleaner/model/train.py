@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from cleaner import model
+from cleaner.document import Block
 from cleaner.eval import SHINGLE_SIZE, PageScore, corpus_scores, score_page, shingle_counts, tokens
 from cleaner.evalsets import BenchPage, bench_root, read_html, read_text, select_sets
 from cleaner.model import trees
@@ -140,7 +141,7 @@ def fit(examples: Sequence[Example], names: Sequence[str]) -> trees.Trees:
 
 def page_text(ex: Example, fitted: trees.Trees | None) -> str:
     """The page's clean text as the pipeline would give it with this model."""
-    blocks = [model.Block(b.text, b.kind, b.kept, b.reason) for b in ex.seen.blocks]
+    blocks = [Block(b.text, b.kind, b.kept, b.reason) for b in ex.seen.blocks]
     if fitted is not None and len(ex.seen.rows):
         overrulable = model.TEXT_OVERRULABLE if ex.kind == "text" else model.OVERRULABLE
         model.decide(blocks, ex.seen.named, fitted.predict(ex.seen.rows),
