@@ -12,10 +12,12 @@ import copy
 from cleaner import model
 from cleaner.document import Block
 from cleaner.extract import text as text_classifier
+from cleaner.extract.lines import Line, is_glued_teaser
 from cleaner.extract.lines import min_density as prose_density
 from cleaner.extract.page import PageLine
 from cleaner.language import Language
 from cleaner.model import features as model_features
+from cleaner.strip import rules
 
 
 def link_density(lines: list[PageLine], idx: list[int]) -> float:
@@ -40,9 +42,11 @@ def dom_facts(members: list[list[int]], lines: list[PageLine], shares: list[floa
     return facts
 
 
-def _named(index: int, block: Block, lang: Language) -> bool:
-    """Whether a line rule names the block: its features with the chrome rules on."""
-    return model.named_by_rule(text_classifier.line_features(index, block.text, lang))
+def _named(block: Block, quick: Line) -> bool:
+    """Whether a line rule names the block: the quick features' own rules, and the ones
+    they leave out, run as `rules.apply_line_rules` runs them on HTML blocks."""
+    return (model.named_by_rule(quick) or rules.chrome_reason(block.text) is not None
+            or rules.is_rights_notice(block.text) or is_glued_teaser(block.text))
 
 
 def judge(blocks: list[Block], members: list[list[int]], lines: list[PageLine],
@@ -63,10 +67,11 @@ def judge(blocks: list[Block], members: list[list[int]], lines: list[PageLine],
     rows = model_features.html_matrix(rows, dom_facts(members, lines, shares, from_trafilatura))
     if rows_out is not None:  # every block checked in full: what `decide` may read
         rows_out.append(model.Proposed([copy.copy(b) for b in blocks],
-                                       [_named(k, b, lang) for k, b in enumerate(blocks)], rows))
+                                       [_named(b, f) for b, f in zip(blocks, feats, strict=True)],
+                                       rows))
     probs = model.scores("html", rows)
     if probs is None:
         return
-    named = [not b.kept and probs[k] >= model.TAKE_FROM and _named(k, b, lang)
+    named = [not b.kept and probs[k] >= model.TAKE_FROM and _named(b, feats[k])
              for k, b in enumerate(blocks)]
     model.decide(blocks, named, probs)
