@@ -7,17 +7,20 @@ Example:
     'US now seeks global support against China’s rare earth curbs'
 """
 
-from cleaner.dedup import Deduper, DedupResult, Match
+from cleaner.batch.config import RunConfig
+from cleaner.batch.run import RunSummary, run
+from cleaner.clean import clean
+from cleaner.dedup import Deduper, DedupItem, Match, Verdict
 from cleaner.document import REASONS, Block, Document
-from cleaner.pipeline import RunConfig, RunSummary, clean, run
 
 __all__ = [
     "REASONS",
     "Block",
     "Deduper",
-    "DedupResult",
+    "DedupItem",
     "Document",
     "Match",
+    "Verdict",
     "RunConfig",
     "RunSummary",
     "clean",

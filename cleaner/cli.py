@@ -9,21 +9,24 @@ from typing import IO
 
 import click
 
-from cleaner.dedup import Deduper, DedupIndexError
-from cleaner.dedup.engine import KEEP_POLICIES
+from cleaner.batch.config import RunConfig
+from cleaner.batch.outdir import OutputInUseError, UnsafeOutputError
+from cleaner.batch.run import OutputError, run
+from cleaner.batch.workers import DEFAULT_MAX_MEMORY
+from cleaner.clean import clean, error_message
+from cleaner.dedup import DEFAULT_KEEP, DEFAULT_THRESHOLD, KEEP_POLICIES, Deduper, DedupIndexError
 from cleaner.dedup.jsonl import MAX_LINE_BYTES, dedup_jsonl
-from cleaner.engines import DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT
-from cleaner.evalreport import format_set, format_worst, results_json, write_json
-from cleaner.evalrun import SYSTEMS, default_jobs, evaluate
-from cleaner.evalsets import SetError, parse_set_names, select_sets
-from cleaner.outdir import OutputInUseError, UnsafeOutputError
-from cleaner.pipeline import OutputError, RunConfig, run
-from cleaner.sources import DEFAULT_MAX_BYTES, ArgumentError
-from cleaner.timelimit import PageTimeout, time_limit
+from cleaner.eval.report import format_set, format_worst, results_json, write_json
+from cleaner.eval.run import SYSTEMS, default_jobs, evaluate
+from cleaner.eval.sets import SetError, parse_set_names, select_sets
+from cleaner.inputs.base import DEFAULT_MAX_BYTES, ArgumentError, Input, kind_from_name
+from cleaner.inputs.files import read_input
+from cleaner.report import ReportError, write_report
+from cleaner.timelimit import DEFAULT_TIMEOUT, PageTimeout, time_limit
 
 _THRESHOLD_HELP = ("Jaccard similarity of the texts' word 5-gram sets at or above which "
-                   "two pages are duplicates (0.8: a few words edited or a paragraph "
-                   "added still counts).")
+                   f"two pages are duplicates ({DEFAULT_THRESHOLD:g}: a few words edited or a "
+                   "paragraph added still counts).")
 _KEEP_HELP = ("Which copy of a duplicate cluster is kept: the longest text, the first "
               "in input order, or the earliest by the page's date.")
 _INDEX_HELP = ("SQLite dedup index kept across runs (created if missing): pages are "
@@ -35,10 +38,10 @@ def _dedup_options(command):
     """--threshold, --keep and --index, as `clean` and `dedup` both take them."""
     command = click.option("--index", type=click.Path(path_type=Path, dir_okay=False),
                            default=None, help=_INDEX_HELP)(command)
-    command = click.option("--keep", type=click.Choice(KEEP_POLICIES), default="longest",
+    command = click.option("--keep", type=click.Choice(KEEP_POLICIES), default=DEFAULT_KEEP,
                            show_default=True, help=_KEEP_HELP)(command)
     return click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True),
-                        default=0.8, show_default=True, help=_THRESHOLD_HELP)(command)
+                        default=DEFAULT_THRESHOLD, show_default=True, help=_THRESHOLD_HELP)(command)
 
 
 def _open_index(index: Path | None, threshold: float) -> None:
@@ -99,7 +102,7 @@ def _progress(quiet: bool):
         return _PlainProgress
 
     def bar(total: int | None):
-        from tqdm import tqdm
+        from tqdm import tqdm  # only on a terminal: most runs are scripted
 
         return tqdm(total=total, unit="page", desc="cleaning", file=sys.stderr,
                     dynamic_ncols=True)
@@ -195,7 +198,8 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
                        max_memory=max_memory * _MIB or None)
     runner = None
     if engine == "dask":
-        from cleaner.dask_engine import DaskEngine
+        # imported only for a Dask run: importing dask.distributed takes most of a second
+        from cleaner.batch.dask_engine import DaskEngine
 
         try:
             runner = DaskEngine(scheduler=scheduler, workers=jobs, timeout=timeout,
@@ -229,8 +233,6 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
                        err=True)
         click.echo(summary.line(), err=True)
     if make_report:
-        from cleaner.report import write_report
-
         path = write_report(outdir)
         if not quiet:
             click.echo(f"report: {path}", err=True)
@@ -253,8 +255,6 @@ def report_command(outdir: Path) -> None:
       cleaner report out/
       cleaner clean seeds/ -o out/ --report
     """
-    from cleaner.report import ReportError, write_report
-
     try:
         path = write_report(outdir)
     except ReportError as exc:
@@ -294,9 +294,6 @@ def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int
       cleaner explain crawl/page.html.gz --url https://example.org/a
       cleaner explain dump.data --kind text | less
     """
-    from cleaner.pipeline import clean, error_message
-    from cleaner.sources import Input, kind_from_name, read_input
-
     inp = Input(file, Path(file).name, kind or kind_from_name(file))
     try:
         with time_limit(timeout):
@@ -319,7 +316,7 @@ def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int
                 block.text, dim=True)
         click.echo(line)
     body = doc.text
-    kept = sum(1 for b in doc.blocks if b.kept and b.kind != "title")
+    kept = len(doc.body_blocks())
     removed = sum(1 for b in doc.blocks if not b.kept)
     click.echo()
     click.echo(f"title: {doc.title or '(none)'}")

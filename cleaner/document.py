@@ -55,11 +55,18 @@ class Block:
         self.reason = reason
 
     def keep(self) -> None:
+        """Mark the block kept: a removal the content model overrules leaves no reason."""
         self.kept = True
         self.reason = None
 
-    def __reduce__(self) -> tuple:
-        # four plain values: pickles (for the run's spool and worker results)
+    @property
+    def in_body(self) -> bool:
+        """Whether the block is part of the article body: kept, and not the title
+        (the title is kept too, but it is metadata, not body text)."""
+        return self.kept and self.kind != "title"
+
+    def __reduce__(self) -> tuple[type[Block], tuple[str, str, bool, str | None, float | None]]:
+        # five plain values: pickles (for the run's spool and worker results)
         # several times faster than a slots dataclass's default state
         return Block, (self.text, self.kind, self.kept, self.reason, self.score)
 
@@ -78,14 +85,20 @@ class Document:
     chars_in: int = 0
     meta: dict[str, object] = field(default_factory=dict)
 
-    @property
-    def text(self) -> str:
-        """The clean article body: kept blocks joined by one blank line, title excluded."""
-        return "\n\n".join(b.text for b in self.blocks if b.kept and b.kind != "title")
+    def body_blocks(self) -> list[Block]:
+        """The article body's blocks in page order: the kept blocks that are not the
+        title. What `text` joins, and what deduplication and the site profile read."""
+        return [b for b in self.blocks if b.in_body]
 
     @property
-    def removed(self) -> list[dict[str, str]]:
-        """Every removed block as `{text, reason}`, in page order."""
+    def text(self) -> str:
+        """The clean article body: the body blocks joined by one blank line."""
+        return "\n\n".join(b.text for b in self.body_blocks())
+
+    @property
+    def removed(self) -> list[dict[str, str | float]]:
+        """Every removed block as `{text, reason}` (and `score`, where the content model
+        judged it), in page order."""
         return [{"text": b.text, "reason": b.reason or ""} | (
             {} if b.score is None else {"score": round(b.score, 3)})
             for b in self.blocks if not b.kept]

@@ -35,20 +35,18 @@ class ProfileConfig:
     max_removed_share: float = 0.5
 
     def __post_init__(self) -> None:
+        """Refuse thresholds that make no sense: a template learnt from one page, or a
+        share outside (0, 1]."""
         if self.min_pages < 2:
             raise ValueError("min_pages must be at least 2")
         if not 0 < self.min_share <= 1 or not 0 < self.max_removed_share <= 1:
             raise ValueError("min_share and max_removed_share must be in (0, 1]")
 
 
-
-
-def _key(text: str) -> str:
+def line_key(text: str) -> str:
+    """How a line is compared across a site's pages: spacing and case folded, so a
+    template line re-flowed or re-cased by the page's markup is still one line."""
     return " ".join(text.split()).casefold()
-
-
-#: How a line is compared across a site's pages (spacing and case folded).
-line_key = _key
 
 
 def site_key(doc: Document) -> str:
@@ -69,7 +67,8 @@ MAX_LEARN_PAGES = 1000
 
 
 class ProfileLearner:
-    """Learns site profiles one document at a time (a streaming `learn`)."""
+    """Learns site profiles one document at a time, in input order: a batch run
+    streams its pages through it and asks for the `profile` once they are all in."""
 
     def __init__(self, config: ProfileConfig = ProfileConfig()) -> None:
         self.config = config
@@ -83,6 +82,8 @@ class ProfileLearner:
         self.add_keys(site_key(doc), keys)
 
     def add_keys(self, site: str, keys: Iterable[str]) -> None:
+        """Count one page of `site` by its body lines' keys (a page's repeated line
+        counts once); past `MAX_LEARN_PAGES` pages a site's counts stay as they are."""
         if self._pages[site] >= MAX_LEARN_PAGES:
             return
         self._pages[site] += 1
@@ -102,8 +103,8 @@ class ProfileLearner:
 
 
 def body_keys(doc: Document) -> list[str]:
-    """The `line_key` of each kept body block of a page."""
-    return [_key(b.text) for b in doc.blocks if b.kept and b.kind != "title"]
+    """The `line_key` of each body block of a page (`Document.body_blocks`)."""
+    return [line_key(b.text) for b in doc.body_blocks()]
 
 
 #: What a reduction carries: per site, (input position, line keys) of its
@@ -130,9 +131,9 @@ def merge_samples(*samples: Sample) -> Sample:
             for site, pages in out.items()}
 
 
-def profile_of_sample(sample: Sample, config: ProfileConfig = ProfileConfig()) -> dict[str,
-                                                                                       set[str]]:
-    """The profile a sample gives: the same as `learn` on the pages in order."""
+def profile_of_sample(sample: Sample,
+                      config: ProfileConfig = ProfileConfig()) -> dict[str, set[str]]:
+    """The profile a sample gives: the same as a `ProfileLearner` fed the pages in order."""
     learner = ProfileLearner(config)
     for site, pages in sample.items():
         for _, keys in pages:
@@ -140,27 +141,20 @@ def profile_of_sample(sample: Sample, config: ProfileConfig = ProfileConfig()) -
     return learner.profile()
 
 
-def learn(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> dict[str, set[str]]:
-    """For each site with enough pages, the set of its repeated line keys."""
-    learner = ProfileLearner(config)
-    for doc in docs:
-        learner.add(doc)
-    return learner.profile()
-
-
 def repeats_to_remove(site: str, texts: Sequence[str], profile: dict[str, set[str]],
                       config: ProfileConfig = ProfileConfig(),
                       keys: Sequence[str] | None = None) -> list[int]:
-    """Which of a page's kept body texts are its site's repeats, to be removed.
+    """Which of a page's body texts (positions in `texts`) are its site's repeats,
+    to be removed; `keys`, their `line_key`s, when the caller has them already.
 
-    None when removing them would take more than `max_removed_share` of the
-    page (then the pages are copies of one story, not a template).
+    Empty when removing them would take more than `max_removed_share` of the
+    page's characters: then the pages are copies of one story, not a template.
     """
     repeated = profile.get(site)
     if not repeated:
         return []
     if keys is None:
-        keys = [_key(text) for text in texts]
+        keys = [line_key(text) for text in texts]
     hits = [i for i, key in enumerate(keys) if key in repeated]
     total = sum(len(t) for t in texts)
     if not hits or sum(len(texts[i]) for i in hits) > config.max_removed_share * total:
@@ -168,28 +162,21 @@ def repeats_to_remove(site: str, texts: Sequence[str], profile: dict[str, set[st
     return hits
 
 
-def apply_one(doc: Document, profile: dict[str, set[str]],
-              config: ProfileConfig = ProfileConfig()) -> int:
-    """Remove a page's repeated lines (unless that guts it); returns blocks removed."""
-    texts = [b.text for b in doc.blocks if b.kept and b.kind != "title"]
-    hits = repeats_to_remove(site_key(doc), texts, profile, config)
-    remove_repeats(doc, hits)
-    return len(hits)
+def remove_repeats(doc: Document, hits: Sequence[int]) -> list[str]:
+    """Mark the body blocks at these positions (`repeats_to_remove`) as site repeats;
+    returns the body texts left (`without_repeats` of the body's texts).
 
-
-def remove_repeats(doc: Document, hits: Sequence[int]) -> None:
-    """Mark the kept body blocks at these positions (`repeats_to_remove`) as site repeats."""
-    body = [b for b in doc.blocks if b.kept and b.kind != "title"]
+    The batch run decides `hits` once, from the spooled body texts, and applies
+    them twice: to the texts dedup compares (`without_repeats`) and, for the
+    written record, to the page itself (here): both keep the same blocks.
+    """
+    body = doc.body_blocks()
     for i in hits:
         body[i].remove("site-repeat")
+    return without_repeats([b.text for b in body], hits)
 
 
-def apply(docs: Sequence[Document], profile: dict[str, set[str]],
-          config: ProfileConfig = ProfileConfig()) -> int:
-    """Remove repeated lines from each page (unless that guts it); returns blocks removed."""
-    return sum(apply_one(doc, profile, config) for doc in docs)
-
-
-def strip_site_repeats(docs: Sequence[Document], config: ProfileConfig = ProfileConfig()) -> int:
-    """Learn the batch's site profiles and apply them; returns blocks removed."""
-    return apply(docs, learn(docs, config), config)
+def without_repeats(texts: Sequence[str], hits: Sequence[int]) -> list[str]:
+    """The body texts without those at `hits` (`repeats_to_remove`), in order."""
+    gone = set(hits)
+    return [text for i, text in enumerate(texts) if i not in gone]

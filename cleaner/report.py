@@ -6,24 +6,31 @@ is inline (styles, script, SVG charts), so the file opens offline. The page's
 data is one JSON block; the summary and the removals-by-reason chart are
 drawn here, in the HTML itself; documents, clusters and errors are drawn by
 a small script a page at a time, so a report of 10,000 documents opens in a
-few seconds.
+few seconds. The page itself (HTML, styles, script) is package data,
+`report_page.html`; this module only fills it in.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
+from cleaner.batch.outdir import DOCUMENTS_FILE, ERRORS_FILE, REPORT_FILE, STATE_DIR, OutDir
+from cleaner.batch.outputs import json_line
 from cleaner.document import REASONS
-from cleaner.outdir import DOCUMENTS_FILE, ERRORS_FILE, REPORT_FILE, STATE_DIR, OutDir
-from cleaner.sinks import json_line
 
 #: Characters of one block shown in the report (the rest is cut, with a mark).
 MAX_BLOCK_CHARS = 2000
 #: Characters of each copy shown side by side in a duplicate cluster.
 CLUSTER_PREVIEW_CHARS = 700
+#: The page's template (its HTML, styles and script), package data beside this
+#: module: kept as a file so it reads, and is edited, as HTML. `render` fills its
+#: `@@CARDS@@`, `@@REASONS_SVG@@`, `@@OPTIONS@@` and `@@DATA@@` slots.
+TEMPLATE_FILE = "report_page.html"
 
 
 class ReportError(ValueError):
@@ -31,7 +38,9 @@ class ReportError(ValueError):
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    out = []
+    """The objects of a JSON-lines file; a missing file, a torn or foreign line
+    (a run stopped mid-write, a hand edit) is skipped: a report shows what it can."""
+    out: list[dict] = []
     if not path.is_file():
         return out
     with path.open(encoding="utf-8") as handle:
@@ -48,6 +57,8 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 
 def _cut(text: str, limit: int) -> str:
+    """The text up to `limit` characters, marked when cut: a report of a long page
+    stays small enough to open."""
     return text if len(text) <= limit else text[:limit] + " …"
 
 
@@ -128,12 +139,15 @@ def report_data(outdir: Path) -> dict:
 
 
 def _preview(doc: dict) -> dict:
+    """A document as a duplicate cluster shows it: its kept text, cut short."""
     text = "\n\n".join(b[1] for b in doc["blocks"] if b[0] == "k")
     return {"id": doc["id"], "title": doc["title"], "source": doc["source"],
             "text": _cut(text, CLUSTER_PREVIEW_CHARS), "n": doc["n"]}
 
 
 def _summary(outdir: Path, docs: list[dict], errors: list[dict]) -> dict:
+    """The run's figures: counted from the records, or the run's own where it saved
+    them for the same pages (its characters in are what decoding gave)."""
     kept = [d for d in docs if not d["dup"]]
     figures = {"read": len(docs) + len(errors), "kept": len(kept),
                "duplicates": len(docs) - len(kept), "errors": len(errors),
@@ -173,6 +187,12 @@ def _reasons_svg(reasons: list[list]) -> str:
     return "".join(parts)
 
 
+@functools.cache
+def _template() -> str:
+    """The report page's template (`TEMPLATE_FILE`), read once per process."""
+    return resources.files("cleaner").joinpath(TEMPLATE_FILE).read_text(encoding="utf-8")
+
+
 def render(data: dict) -> str:
     """The report page for `report_data`'s values."""
     s = data["summary"]
@@ -191,7 +211,7 @@ def render(data: dict) -> str:
     payload = json_line(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     # no "<" in the data: nothing in it can end the script element or open a comment
     payload = payload.replace("<", "\\u003c")
-    return (_PAGE.replace("@@CARDS@@", cards)
+    return (_template().replace("@@CARDS@@", cards)
             .replace("@@REASONS_SVG@@", _reasons_svg(data["reasons"]))
             .replace("@@OPTIONS@@", options)
             .replace("@@DATA@@", payload))
@@ -207,202 +227,4 @@ def write_report(outdir: Path) -> Path:
     return outdir / REPORT_FILE
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>cleaner report</title>
-<style>
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;
-background:#f6f7f9}
-header{background:#1d2330;color:#fff;padding:14px 28px}
-header h1{margin:0;font-size:20px;font-weight:600}
-main{max-width:1200px;margin:0 auto;padding:18px 28px 60px}
-section{background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:16px 20px;
-margin:18px 0}
-h2{font-size:17px;margin:0 0 12px}
-.cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{border:1px solid #dde1e7;border-radius:6px;padding:10px 16px;min-width:120px}
-.card .value{font-size:22px;font-weight:600}.card .label{color:#5b6475;font-size:13px}
-.card .note{color:#2e8b57;font-size:12px}.chart .quiet{fill:#8a909c}
-.chart text{font-size:12px;fill:#1d2330}.chart rect{fill:#c0392b}
-.chart rect.kept{fill:#2e8b57}.chart rect.removed{fill:#d98c84}
-.controls{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin-bottom:10px}
-.pager button{margin:0 2px}.pager span{margin:0 6px;color:#5b6475}
-details.doc{border-top:1px solid #eceef2;padding:6px 0}
-details.doc summary{cursor:pointer}
-.doc .meta{color:#5b6475;font-size:13px}
-.badge{font-size:12px;border-radius:10px;padding:1px 8px;margin-left:6px;background:#eceef2}
-.badge.dup{background:#fdebd0}
-.block{padding:3px 8px;margin:3px 0;border-left:3px solid #2e8b57;white-space:pre-wrap}
-.block.title{border-color:#2471a3;font-weight:600}
-.block.removed{border-color:#d98c84;color:#8a909c}
-.block.removed .text{text-decoration:line-through}
-.reason{display:inline-block;font-size:12px;color:#a04000;background:#fdf2e9;
-border-radius:4px;padding:0 6px;margin-right:8px;text-decoration:none}
-.cluster{border-top:1px solid #eceef2;padding:10px 0}
-.copies{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:10px}
-.copy{border:1px solid #dde1e7;border-radius:6px;padding:8px;font-size:13px;
-white-space:pre-wrap;max-height:260px;overflow:auto}
-.copy.kept{border-color:#2e8b57}.copy h4{margin:0 0 4px;font-size:13px}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:4px 8px;
-border-top:1px solid #eceef2;font-size:13px;vertical-align:top}
-.none{color:#5b6475}
-</style></head>
-<body>
-<header><h1>cleaner report</h1></header>
-<main>
-<section id="summary"><h2>Summary</h2><div class="cards">@@CARDS@@</div></section>
-<section id="reasons"><h2>Removals by reason (blocks)</h2>@@REASONS_SVG@@</section>
-<section id="documents"><h2>Documents</h2>
-<div class="controls">
-<label>Show <select id="reason-filter"><option value="">every block</option>@@OPTIONS@@</select>
-</label>
-<label><input type="checkbox" id="dups-only"> duplicates only</label>
-<span class="pager" id="doc-pager"></span></div>
-<svg class="chart" id="doc-chart" role="img" aria-label="Characters kept and removed"></svg>
-<div id="doc-list"></div></section>
-<section id="clusters"><h2>Duplicate clusters</h2>
-<div class="controls"><span class="pager" id="cluster-pager"></span></div>
-<div id="cluster-list"></div></section>
-<section id="errors"><h2>Errors</h2>
-<div class="controls"><span class="pager" id="error-pager"></span></div>
-<div id="error-list"></div></section>
-</main>
-<script type="application/json" id="report-data">@@DATA@@</script>
-<script>
-"use strict";
-const DATA = JSON.parse(document.getElementById("report-data").textContent);
-const PAGE = 25;
-const state = {docPage: 0, clusterPage: 0, errorPage: 0, reason: "", dupsOnly: false};
-function el(tag, attrs, ...kids) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") node.className = v; else node.setAttribute(k, v);
-  }
-  for (const kid of kids) node.append(kid instanceof Node ? kid : String(kid));
-  return node;
-}
-function pager(host, count, page, go) {
-  host.textContent = "";
-  const pages = Math.max(1, Math.ceil(count / PAGE));
-  if (pages === 1) { host.append(el("span", {}, `${count.toLocaleString()} in all`)); return; }
-  const prev = el("button", {type: "button"}, "\\u2039 previous");
-  const next = el("button", {type: "button"}, "next \\u203a");
-  prev.disabled = page <= 0; next.disabled = page >= pages - 1;
-  prev.onclick = () => go(page - 1); next.onclick = () => go(page + 1);
-  host.append(prev, el("span", {}, `page ${page + 1} of ${pages} (${count.toLocaleString()})`),
-              next);
-}
-function docChart(docs) {
-  const svg = document.getElementById("doc-chart");
-  const NS = "http://www.w3.org/2000/svg";
-  svg.textContent = "";
-  const row = 16, label = 300, width = 560;
-  const top = Math.max(1, ...docs.map(d => d.kept + d.removed));
-  svg.setAttribute("width", label + width + 40);
-  svg.setAttribute("height", docs.length * row + 24);
-  const mk = (tag, attrs, text) => {
-    const node = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  };
-  docs.forEach((d, i) => {
-    const y = i * row;
-    const full = d.title || d.source || d.id || "";
-    const name = full.length > 44 ? full.slice(0, 43) + "\u2026" : full;
-    const g = mk("g", {"class": "doc-bar"});
-    g.append(mk("title", {}, `${full}: ${d.kept.toLocaleString()} characters kept, ` +
-                              `${d.removed.toLocaleString()} removed`));
-    g.append(mk("text", {x: label - 6, y: y + 12, "text-anchor": "end"}, name));
-    const wk = Math.round(width * d.kept / top), wr = Math.round(width * d.removed / top);
-    g.append(mk("rect", {x: label, y: y + 3, width: wk, height: row - 5, "class": "kept"}));
-    g.append(mk("rect", {x: label + wk, y: y + 3, width: wr, height: row - 5,
-                         "class": "removed"}));
-    svg.append(g);
-  });
-  const ly = docs.length * row + 16;
-  svg.append(mk("rect", {x: label, y: ly - 9, width: 10, height: 10, "class": "kept"}));
-  svg.append(mk("text", {x: label + 14, y: ly}, "characters kept"));
-  svg.append(mk("rect", {x: label + 130, y: ly - 9, width: 10, height: 10, "class": "removed"}));
-  svg.append(mk("text", {x: label + 144, y: ly}, "characters removed"));
-}
-function renderDocs() {
-  const list = document.getElementById("doc-list");
-  list.textContent = "";
-  const docs = DATA.docs.filter(d => (!state.reason || d.reasons.includes(state.reason)) &&
-                                     (!state.dupsOnly || d.dup));
-  const page = Math.min(state.docPage, Math.max(0, Math.ceil(docs.length / PAGE) - 1));
-  state.docPage = page;
-  pager(document.getElementById("doc-pager"), docs.length, page,
-        p => { state.docPage = p; renderDocs(); });
-  const shown = docs.slice(page * PAGE, page * PAGE + PAGE);
-  docChart(shown);
-  if (!shown.length) list.append(el("p", {"class": "none"}, "No document matches."));
-  for (const d of shown) {
-    const head = el("summary", {}, d.title || "(no title)");
-    if (d.dup) head.append(el("span", {"class": "badge dup"},
-                              `duplicate of ${d.dup}, similarity ${d.sim}`));
-    head.append(el("span", {"class": "badge"},
-                   `${d.kept.toLocaleString()} kept / ${d.removed.toLocaleString()} removed`));
-    const box = el("details", {"class": "doc", "data-id": d.id || ""}, head,
-                   el("div", {"class": "meta"}, `${d.source || ""}  ${d.url || ""}  ` +
-                                              `[${d.kind || ""}] id ${d.id}`));
-    for (const [code, text, reason] of d.blocks) {
-      if (state.reason && (code !== "r" || reason !== state.reason)) continue;
-      const kind = code === "r" ? "removed" : code === "t" ? "title" : "kept";
-      const block = el("div", {"class": `block ${kind}`});
-      if (code === "r") {
-        block.append(el("span", {"class": "reason", title: DATA.meanings[reason] || ""}, reason));
-      }
-      block.append(el("span", {"class": "text"}, text));
-      box.append(block);
-    }
-    // a filtered list, or a run of a few pages: shown open
-    if (state.reason || DATA.docs.length <= 3) box.open = true;
-    list.append(box);
-  }
-}
-function renderClusters() {
-  const list = document.getElementById("cluster-list");
-  list.textContent = "";
-  const all = DATA.clusters;
-  pager(document.getElementById("cluster-pager"), all.length, state.clusterPage,
-        p => { state.clusterPage = p; renderClusters(); });
-  if (!all.length) list.append(el("p", {"class": "none"}, "No duplicates."));
-  for (const c of all.slice(state.clusterPage * PAGE, state.clusterPage * PAGE + PAGE)) {
-    const copy = (d, kept) => el("div", {"class": kept ? "copy kept" : "copy dropped"},
-      el("h4", {}, (kept ? "kept: " : `dropped, similarity ${d.sim}: `) + (d.title || d.id)),
-      el("div", {"class": "meta"}, d.source || ""), d.text);
-    list.append(el("div", {"class": "cluster", "data-kept": c.kept.id},
-      el("div", {"class": "meta"}, `${c.copies.length + 1} copies`),
-      el("div", {"class": "copies"}, copy(c.kept, true), ...c.copies.map(d => copy(d, false)))));
-  }
-}
-function renderErrors() {
-  const list = document.getElementById("error-list");
-  list.textContent = "";
-  const all = DATA.errors;
-  pager(document.getElementById("error-pager"), all.length, state.errorPage,
-        p => { state.errorPage = p; renderErrors(); });
-  if (!all.length) { list.append(el("p", {"class": "none"}, "No errors.")); return; }
-  const table = el("table", {}, el("tr", {}, el("th", {}, "source"), el("th", {}, "error")));
-  for (const [source, error] of all.slice(state.errorPage * PAGE,
-                                          state.errorPage * PAGE + PAGE)) {
-    table.append(el("tr", {"class": "error-row"}, el("td", {}, source), el("td", {}, error)));
-  }
-  list.append(table);
-}
-document.getElementById("reason-filter").onchange = e => {
-  state.reason = e.target.value; state.docPage = 0; renderDocs();
-};
-document.getElementById("dups-only").onchange = e => {
-  state.dupsOnly = e.target.checked; state.docPage = 0; renderDocs();
-};
-renderDocs(); renderClusters(); renderErrors();
-document.body.setAttribute("data-ready", "1");
-</script>
-</body></html>
-"""
-
-__all__ = ["REPORT_FILE", "ReportError", "render", "report_data", "write_report"]
+__all__ = ["ReportError", "render", "report_data", "write_report"]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from cleaner.inputs.base import Input
+from cleaner.inputs.containers import expand
+from cleaner.inputs.files import list_files
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -54,3 +59,9 @@ def proposal_only(monkeypatch: pytest.MonkeyPatch) -> None:
     from cleaner import model
 
     monkeypatch.setattr(model, "scores", lambda kind, rows: None)
+
+
+def iter_inputs(paths: list[str]) -> Iterator[Input]:
+    """Every input under the arguments, in the order a run reads them: what
+    `batch.run` does with `list_files` and `expand` (a test helper, not API)."""
+    return expand(list_files(paths))

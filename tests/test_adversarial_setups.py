@@ -246,7 +246,7 @@ def test_dedup_passes_every_line_through_in_order(tmp_path: Path) -> None:
 FULL_AT = 100_000
 FILL_WRAPPER = f"""
 import resource, signal
-import cleaner.pipeline as pipeline
+import cleaner.batch.run as pipeline
 original = pipeline._write
 def _write(*args, **kwargs):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes then fail with EFBIG

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cleaner.dedup import KEPT, Deduper, DedupResult, Match
+from cleaner.dedup import Deduper, Match, Verdict
 from cleaner.dedup.bands import band_keys, choose_bands
 from cleaner.dedup.cluster import UnionFind
 from cleaner.dedup.shingles import normalise, shingles
@@ -73,6 +73,11 @@ def exact_jaccard(a: str, b: str) -> float:
     """Exact Jaccard similarity of two texts' shingle sets (the truth MinHash estimates)."""
     sa, sb = shingles(a), shingles(b)
     return len(sa & sb) / len(sa | sb)
+
+
+def kept(doc_id: str) -> Verdict:
+    """The verdict of a document its cluster keeps (or that stands alone)."""
+    return Verdict(None, None, doc_id)
 
 
 def replace_word(text: str, index: int, new: str) -> str:
@@ -128,6 +133,13 @@ def test_unspaced_script_uses_character_shingles() -> None:
         "本の首都で",
         "の首都です",
     }
+
+
+def test_thai_and_other_unspaced_scripts_use_character_shingles_too() -> None:
+    # Not only Han and kana: Thai is written without spaces between words as well.
+    text = "วันนี้ฝนตกหนักมาก ถนนหลายสายในกรุงเทพน้ำท่วม"
+    joined = "".join(normalise(text))
+    assert shingles(text) == {joined[i : i + 5] for i in range(len(joined) - 4)}
 
 
 def test_mostly_latin_text_with_a_few_han_characters_keeps_word_shingles() -> None:
@@ -331,7 +343,8 @@ def test_lsh_candidates_below_the_threshold_are_rejected() -> None:
     deduper = Deduper(threshold=0.8)
     deduper.add("original", RIVER)
     assert deduper.add("edited", edited) is None
-    assert Deduper(threshold=0.8).cluster([("a", RIVER), ("b", edited)]) == {"a": KEPT, "b": KEPT}
+    assert Deduper(threshold=0.8).cluster([("a", RIVER), ("b", edited)]) == {"a": kept("a"),
+                                                                             "b": kept("b")}
 
 
 def test_add_rejects_a_repeated_id() -> None:
@@ -358,8 +371,8 @@ def test_cluster_keeps_the_longest_text() -> None:
     assert exact_jaccard(RIVER, longer) > 0.8
     result = Deduper().cluster([("short", RIVER), ("other", LIBRARY), ("long", longer)])
     assert list(result) == ["short", "other", "long"]
-    assert result["long"] == KEPT
-    assert result["other"] == (None, None)
+    assert result["long"] == kept("long")
+    assert result["other"] == kept("other")
     assert result["short"].duplicate_of == "long"
     assert 0.8 <= result["short"].similarity < 1.0
 
@@ -368,9 +381,9 @@ def test_cluster_breaks_length_ties_by_input_order() -> None:
     same_length = RIVER.replace("Thursday", "Saturday")
     assert len(same_length) == len(RIVER)
     result = Deduper().cluster([("b", same_length), ("a", RIVER), ("c", RIVER)])
-    assert result["b"] == KEPT
+    assert result["b"] == kept("b")
     assert result["a"].duplicate_of == "b"
-    assert result["c"] == DedupResult("b", result["a"].similarity)
+    assert result["c"] == Verdict("b", result["a"].similarity, "b")
 
 
 def test_cluster_is_transitive_and_reports_the_real_similarity() -> None:
@@ -382,7 +395,7 @@ def test_cluster_is_transitive_and_reports_the_real_similarity() -> None:
     assert exact_jaccard(a, b) > 0.8 and exact_jaccard(b, c) > 0.8
     assert exact_jaccard(a, c) < 0.75
     result = Deduper(threshold=0.8).cluster([("a", a), ("b", b), ("c", c)])
-    assert result["c"] == KEPT  # the longest
+    assert result["c"] == kept("c")  # the longest
     assert result["b"].duplicate_of == "c"
     assert result["a"].duplicate_of == "c"
     assert result["a"].similarity < 0.8
@@ -407,8 +420,8 @@ def test_cluster_is_deterministic() -> None:
 def test_many_exact_copies_all_point_at_the_first() -> None:
     docs = [(f"copy{i}", RIVER) for i in range(300)] + [("other", LIBRARY)]
     result = Deduper().cluster(docs)
-    assert result["copy0"] == KEPT and result["other"] == KEPT
-    assert all(result[f"copy{i}"] == ("copy0", 1.0) for i in range(1, 300))
+    assert result["copy0"] == kept("copy0") and result["other"] == kept("other")
+    assert all(result[f"copy{i}"] == Verdict("copy0", 1.0, "copy0") for i in range(1, 300))
     deduper = Deduper()
     matches = [deduper.add(doc_id, text) for doc_id, text in docs]
     assert matches[0] is None and matches[-1] is None
@@ -416,7 +429,7 @@ def test_many_exact_copies_all_point_at_the_first() -> None:
 
 
 def test_cluster_leaves_empty_texts_alone_and_rejects_repeated_ids() -> None:
-    assert Deduper().cluster([("a", ""), ("b", "")]) == {"a": KEPT, "b": KEPT}
+    assert Deduper().cluster([("a", ""), ("b", "")]) == {"a": kept("a"), "b": kept("b")}
     with pytest.raises(ValueError, match="'x'"):
         Deduper().cluster([("x", RIVER), ("x", LIBRARY)])
 
@@ -424,7 +437,7 @@ def test_cluster_leaves_empty_texts_alone_and_rejects_repeated_ids() -> None:
 def test_cluster_does_not_touch_the_streaming_index() -> None:
     deduper = Deduper()
     deduper.add("streamed", RIVER)
-    assert deduper.cluster([("batch", RIVER)]) == {"batch": KEPT}
+    assert deduper.cluster([("batch", RIVER)]) == {"batch": kept("batch")}
     assert "batch" not in deduper
 
 
@@ -432,8 +445,10 @@ def test_cluster_does_not_touch_the_streaming_index() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["", ".shingles", ".signatures", ".bands", ".cluster", ".engine", ".deduper"]
+    "module", ["cleaner.dedup", "cleaner.dedup.shingles", "cleaner.dedup.cluster",
+               "cleaner.dedup.config", "cleaner.dedup.batch", "cleaner.dedup.deduper",
+               "cleaner.lang.scripts"]
 )
 def test_docstring_examples(module: str) -> None:
-    failures, tried = doctest.testmod(importlib.import_module(f"cleaner.dedup{module}"))
-    assert failures == 0
+    failures, tried = doctest.testmod(importlib.import_module(module))
+    assert tried and not failures

@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 
+from cleaner.dedup import Deduper
 from cleaner.dedup.buckets import (
     WINDOW,
     batch_pairs,
@@ -16,7 +17,6 @@ from cleaner.dedup.buckets import (
     partition_rows,
     set_print,
 )
-from cleaner.dedup.engine import BatchDedup
 
 
 def pairs_of(codes: np.ndarray) -> set[tuple[int, int]]:
@@ -118,14 +118,10 @@ class RecordingBuckets:
 
 def test_verdicts_do_not_depend_on_where_or_in_what_order_pairs_are_found() -> None:
     docs = family_batch(3)
-    here = BatchDedup(threshold=0.8)
+    expected = Deduper(threshold=0.8).cluster(docs)
     elsewhere_finder = RecordingBuckets()
-    elsewhere = BatchDedup(threshold=0.8, buckets=elsewhere_finder)
-    for doc_id, text in docs:
-        here.add(doc_id, text)
-        elsewhere.add(doc_id, text)
-    expected = here.results()
-    assert elsewhere.results() == expected and elsewhere_finder.calls == 1
+    elsewhere = Deduper(threshold=0.8).cluster(docs, buckets=elsewhere_finder)
+    assert elsewhere == expected and elsewhere_finder.calls == 1
     clusters = {v.cluster for k, v in expected.items() if k.startswith("f2-")}
     assert len(clusters) == 1
     assert all(v.kept for k, v in expected.items() if k.startswith("single"))
@@ -133,8 +129,7 @@ def test_verdicts_do_not_depend_on_where_or_in_what_order_pairs_are_found() -> N
 
 def test_dask_shuffle_gives_the_batch_pairs() -> None:
     distributed = pytest.importorskip("distributed")
-    from cleaner import dask_engine
-
+    from cleaner.batch import dask_engine
     rng = np.random.default_rng(9)
     n = 500
     keys = rng.integers(0, 60, size=(n, 4), dtype=np.uint64)

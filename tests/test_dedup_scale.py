@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from cleaner.cli import main
-from cleaner.dedup import Deduper, DedupIndexError
+from cleaner.dedup import Deduper, DedupIndexError, DedupItem
 from cleaner.dedup.bands import choose_bands, miss_probability
-from cleaner.dedup.engine import BatchDedup
+from cleaner.dedup.buckets import batch_pairs
 from cleaner.dedup.shingles import shingles
 from cleaner.dedup.signatures import (
     exact_jaccard,
@@ -27,6 +27,7 @@ from cleaner.dedup.signatures import (
     minhash_batch,
     minhash_values,
     shingle_set,
+    sign,
     to_hash32,
     token_hashes,
 )
@@ -137,7 +138,7 @@ def clusters(verdicts: dict) -> set[frozenset[str]]:
 
 
 def test_families_become_clusters_and_singletons_stay_alone() -> None:
-    found = clusters(Deduper().verdicts(corpus()))
+    found = clusters(Deduper().cluster(corpus()))
     expected = {frozenset(d for d, _ in corpus() if d.startswith(f"f{f}-")) for f in range(12)}
     expected |= {frozenset([f"s{s}"]) for s in range(15)}
     assert found == expected
@@ -145,14 +146,23 @@ def test_families_become_clusters_and_singletons_stay_alone() -> None:
 
 @pytest.mark.parametrize("chunk", [1, 3, 17, 1024])
 def test_same_clusters_and_keepers_whatever_the_chunk_size(chunk: int) -> None:
-    reference = Deduper().verdicts(corpus(), chunk=1000)
-    assert Deduper().verdicts(corpus(), chunk=chunk) == reference
+    reference = Deduper().cluster(corpus(), chunk=1000)
+    assert Deduper().cluster(corpus(), chunk=chunk) == reference
 
 
 def test_spilled_shingle_sets_give_the_same_result() -> None:
-    batch = BatchDedup(memory_bytes=2000)  # a few sets in memory, the rest on disk
-    batch.add_many(corpus())
-    assert batch.results() == Deduper().verdicts(corpus())
+    spilled = Deduper(memory_bytes=2000)  # a few sets in memory, the rest on disk
+    assert spilled.cluster(corpus()) == Deduper().cluster(corpus())
+
+
+def test_documents_signed_elsewhere_get_the_verdicts_of_their_texts() -> None:
+    """A batch run signs pages in its workers and hands dedup only the signatures."""
+    docs = corpus()
+    signed = [DedupItem(doc_id, None, length=len(text), signed=sign(text)) if n % 2
+              else DedupItem(doc_id, text) for n, (doc_id, text) in enumerate(docs)]
+    reference = Deduper().cluster(docs)
+    assert sum(not v.kept for v in reference.values()) >= 10
+    assert Deduper().cluster(signed) == reference
 
 
 def test_set_store_returns_what_was_stored_in_memory_or_on_disk() -> None:
@@ -171,10 +181,10 @@ def test_keep_policies() -> None:
             ("dated", edit(base, 2, 2))]
     extra = {"short": {"date": "2024-05-02"}, "long": {"date": "2024-05-03"},
              "dated": {"date": "2024-05-01"}}
-    items = [(d, t, extra[d]) for d, t in docs]
-    assert {v.cluster for v in Deduper(keep="longest").verdicts(items).values()} == {"long"}
-    assert {v.cluster for v in Deduper(keep="first").verdicts(items).values()} == {"short"}
-    assert {v.cluster for v in Deduper(keep="earliest").verdicts(items).values()} == {"dated"}
+    items = [DedupItem(d, t, date=extra[d]["date"]) for d, t in docs]
+    assert {v.cluster for v in Deduper(keep="longest").cluster(items).values()} == {"long"}
+    assert {v.cluster for v in Deduper(keep="first").cluster(items).values()} == {"short"}
+    assert {v.cluster for v in Deduper(keep="earliest").cluster(items).values()} == {"dated"}
     with pytest.raises(ValueError, match="keep"):
         Deduper(keep="shortest")
 
@@ -183,7 +193,7 @@ def test_a_pair_below_the_threshold_is_not_merged_even_when_it_shares_bands() ->
     base = article(77)
     far = edit(base, 5, 30)  # about 30 of 200 words changed
     assert exact_jaccard(shingle_set(base), shingle_set(far)) < 0.8
-    verdicts = Deduper(threshold=0.8).verdicts([("a", base), ("b", far)])
+    verdicts = Deduper(threshold=0.8).cluster([("a", base), ("b", far)])
     assert verdicts["a"].kept and verdicts["b"].kept
 
 
@@ -193,11 +203,24 @@ def test_a_pair_below_the_threshold_is_not_merged_even_when_it_shares_bands() ->
 def test_second_run_with_an_index_marks_every_page_a_copy_of_the_first_runs(tmp_path) -> None:
     index = tmp_path / "index.sqlite"
     with Deduper(path=str(index)) as first:
-        kept = {d for d, v in first.verdicts(corpus()).items() if v.kept}
+        kept = {d for d, v in first.cluster(corpus()).items() if v.kept}
     with Deduper(path=str(index)) as second:
-        verdicts = second.verdicts(corpus())
+        verdicts = second.cluster(corpus())
     assert all(not v.kept for v in verdicts.values())
     assert {v.duplicate_of for v in verdicts.values()} == kept
+
+
+def test_a_deferred_index_changes_only_when_committed(tmp_path) -> None:
+    """A batch run saves its verdicts before the index changes, so it can resume."""
+    index = tmp_path / "index.sqlite"
+    with Deduper(path=str(index)) as deduper:
+        verdicts = deduper.cluster(corpus(), defer_index=True)
+        assert len(deduper.index) == 0
+        pending = deduper.pending_index
+        deduper.commit_index(pending)
+        deduper.commit_index(pending)  # a resumed run commits again: nothing doubles
+        assert len(deduper.index) == sum(v.kept for v in verdicts.values())
+        assert all(doc_id in deduper.index for doc_id, v in verdicts.items() if v.kept)
 
 
 def test_cli_second_run_with_index_on_the_same_folder(tmp_path) -> None:
@@ -258,7 +281,7 @@ words = [f"w{i}" for i in range(3000)]
 rng = random.Random(1)
 docs = [(f"doc{n}", " ".join(rng.choice(words) for _ in range(120))) for n in range(1000)]
 with Deduper(path=sys.argv[1]) as d:
-    d.verdicts(docs, chunk=200)
+    d.cluster(docs, chunk=200)
 """
 
 
@@ -358,25 +381,31 @@ def test_a_pair_is_found_when_the_first_of_its_bucket_is_too_far_from_one_of_the
         h = a + " " + words(8)
         assert exact_jaccard(shingle_set(a), shingle_set(b)) >= 0.8
         assert exact_jaccard(shingle_set(h), shingle_set(b)) < 0.8
-        batch = BatchDedup(threshold=0.8)
-        for doc_id, text in (("h", h), ("a", a), ("b", b)):
-            batch.add(doc_id, text)
-        out = batch.results()
+        out = Deduper(threshold=0.8).cluster([("h", h), ("a", a), ("b", b)])
         split += out["a"].cluster != out["b"].cluster
     assert split == 0
 
 
+class CountingBuckets:
+    """Finds the candidate pairs as the batch does, and counts them."""
+
+    def __init__(self) -> None:
+        self.found: list[int] = []
+
+    def pairs(self, keys: np.ndarray, prints: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        codes = batch_pairs(keys, prints, positions)
+        self.found.append(len(codes))
+        return codes
+
+
 def test_many_exact_copies_cost_one_check_each() -> None:
+    """300 copies share every bucket: each is paired with the first copy only,
+    not with the first and a window of others (about 17 pairs each)."""
     base = article(11)
-    batch = BatchDedup()
-    checks = []
-    original = batch._similar
-    batch._similar = lambda *args: checks.append(1) or original(*args)
-    for n in range(300):
-        batch.add(f"copy{n}", base)
-    out = batch.results()
+    counting = CountingBuckets()
+    out = Deduper().cluster([(f"copy{n}", base) for n in range(300)], buckets=counting)
     assert {v.cluster for v in out.values()} == {"copy0"}
-    assert len(checks) < 300
+    assert counting.found == [299]
 
 
 def test_permutations_are_datasketchs_own() -> None:

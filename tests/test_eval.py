@@ -13,7 +13,18 @@ from click.testing import CliRunner
 from conftest import BENCH
 
 from cleaner.cli import main
-from cleaner.eval import (
+from cleaner.eval.report import catastrophic_pages, format_types, goals, type_scores, type_shares
+from cleaner.eval.run import (
+    SYSTEMS,
+    PageRun,
+    PageTask,
+    SetResult,
+    System,
+    SystemResult,
+    run_page,
+    visible_text,
+)
+from cleaner.eval.score import (
     PASSAGE_CHARS,
     PageScore,
     SnippetCounts,
@@ -26,18 +37,7 @@ from cleaner.eval import (
     tokens,
     unmatched_passages,
 )
-from cleaner.evalreport import catastrophic_pages, format_types, goals, type_scores, type_shares
-from cleaner.evalrun import (
-    SYSTEMS,
-    PageRun,
-    PageTask,
-    SetResult,
-    System,
-    SystemResult,
-    run_page,
-    visible_text,
-)
-from cleaner.evalsets import (
+from cleaner.eval.sets import (
     BenchPage,
     BenchSet,
     SetError,

@@ -19,11 +19,11 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from cleaner import model
+from cleaner.clean import clean
 from cleaner.document import REASONS, Block
-from cleaner.eval import score_page
-from cleaner.model import train, trees
+from cleaner.eval.score import score_page
+from cleaner.model import fitting, train, trees
 from cleaner.model.features import HTML_NAMES, TEXT_NAMES
-from cleaner.pipeline import clean
 
 PAGES = FIXTURES / "pages"
 PAGE_NAMES = ("forum", "docs", "product")
@@ -51,7 +51,7 @@ NAMES4 = ("gap", "weak", "noise_a", "noise_b")
 
 
 def _fit(X: np.ndarray, y: np.ndarray) -> trees.Trees:
-    return trees.fit(X, y, np.ones(len(y)), NAMES4, trees=25, depth=3, rate=0.3)
+    return fitting.fit(X, y, np.ones(len(y)), NAMES4, trees=25, depth=3, rate=0.3)
 
 
 def test_trees_separate_separable_classes() -> None:

@@ -308,8 +308,8 @@ def test_pattern_is_linear(name: str) -> None:
 def test_collector_sees_the_patterns() -> None:
     """Module attributes, patterns in lists and patterns built from data are all collected."""
     names = set(PATTERNS)
-    assert {"cleaner.dates._BYLINE", "cleaner.decode._META_CHARSET"} <= names
-    assert any(n.startswith("cleaner.dates._FORMS[") for n in names)
+    assert {"cleaner.lang.dates._BYLINE", "cleaner.inputs.decode._META_CHARSET"} <= names
+    assert any(n.startswith("cleaner.lang.dates._FORMS[") for n in names)
     assert sum(n.startswith("cleaner.strip.rules._SEARCH[") for n in names) >= 50
     assert any(n.startswith("cleaner.benchmarks.") for n in names)
 

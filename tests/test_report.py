@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import FIXTURES, SEEDS, load_expected, read_jsonl
 
+from cleaner.batch.outdir import REPORT_FILE
 from cleaner.cli import main
-from cleaner.report import REPORT_FILE, report_data
+from cleaner.report import report_data, write_report
 
 SEED = SEEDS / "000_1dc8f56cb09fc03a.txt"
 ANSI = re.compile(r"\x1b\[")
@@ -89,10 +91,6 @@ def test_report_of_a_folder_without_a_run_says_so(tmp_path: Path) -> None:
 
 
 def test_page_text_cannot_break_out_of_the_report_data(tmp_path: Path) -> None:
-    import json
-
-    from cleaner.report import write_report
-
     out = tmp_path / "out"
     out.mkdir()
     nasty = 'A <!-- comment and a </script><script>alert("x")</script> in "quotes" & more'

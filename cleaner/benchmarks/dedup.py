@@ -39,10 +39,12 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash
 
+from cleaner.batch.outputs import atomic_write
 from cleaner.benchmarks.corpus import Doc, generate
 from cleaner.benchmarks.quality import Quality, random_pair_max, score
 from cleaner.benchmarks.report import corpus_figures, table
-from cleaner.dedup.engine import DEFAULT_CHUNK, BatchDedup
+from cleaner.dedup import DEFAULT_THRESHOLD, DedupConfig, DedupItem
+from cleaner.dedup.batch import DEFAULT_CHUNK, BatchDedup
 from cleaner.dedup.shingles import DEFAULT_WORD_SHINGLE, normalise, shingles
 from cleaner.dedup.signatures import (
     DEFAULT_NUM_PERM,
@@ -53,11 +55,9 @@ from cleaner.dedup.signatures import (
     token_hashes,
 )
 from cleaner.dedup.store import DEFAULT_MEMORY_BYTES
-from cleaner.sinks import atomic_write
 
 #: Defaults of the command-line options. 100,000 documents is the issue's size.
 DEFAULT_DOCS = 100_000
-DEFAULT_THRESHOLD = 0.8
 DEFAULT_SEED = 0
 DEFAULT_OUT = Path("out") / "bench-dedup.json"
 #: Documents datasketch signs: at ~3 ms a document (one `update` per shingle)
@@ -184,12 +184,12 @@ def memory_child(corpus: Path, threshold: float, verdicts: Path | None,
     """
     baseline, method = _peak_bytes()
     start = time.perf_counter()
-    batch = BatchDedup(threshold=threshold, memory_bytes=memory_bytes)
+    batch = BatchDedup(DedupConfig(threshold=threshold), memory_bytes=memory_bytes)
     count = 0
     with corpus.open(encoding="utf-8") as lines:
         for line in lines:
             doc_id, text = json.loads(line)
-            batch.add(doc_id, text)
+            batch.add(DedupItem(doc_id, text))
             count += 1
     results = batch.results()
     seconds = time.perf_counter() - start
@@ -288,6 +288,7 @@ def measure_quality(docs: Sequence[Doc], sets: Sequence[np.ndarray], rows: Seque
 
 
 def run(n_docs: int, threshold: float, seed: int, out: Path, sample: int) -> dict:
+    """Generate the corpus, measure speed, memory and quality; print and write them."""
     start = time.perf_counter()
     docs = generate(n_docs, seed)
     texts = [doc.text for doc in docs]
@@ -323,6 +324,7 @@ def _positive(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """The command line (see the module docstring); also the memory child's entry."""
     parser = argparse.ArgumentParser(
         prog="python -m cleaner.benchmarks.dedup", description=__doc__.split("\n\n")[0],
         epilog="example: python -m cleaner.benchmarks.dedup --docs 20000 --out out/small.json")

@@ -42,10 +42,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cleaner.batch.records import prepare
+from cleaner.clean import NoContentError, clean, error_message
 from cleaner.dedup.signatures import sign
 from cleaner.extract import parse
-from cleaner.pipeline import NoContentError, clean, error_message
-from cleaner.records import prepare
 
 MB = 1024 * 1024
 #: Page sizes tried, MB (20 and 50: the proposed and the old `--max-bytes`;

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import psutil
 
-from cleaner.eval import default_bench
+from cleaner.eval.sets import default_bench
 
 #: The href of a canonical link tag. The tag is read up to the next "<link" (a
 #: tag holds no other), the first rel=canonical is committed to (atomic) and the

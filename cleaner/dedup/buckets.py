@@ -66,6 +66,7 @@ def encode(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def decode(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (first, second) positions of `encode`d pairs."""
     return codes >> 32, codes & 0xFFFFFFFF
 
 

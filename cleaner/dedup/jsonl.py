@@ -41,8 +41,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from cleaner.dedup.batch import DedupItem
 from cleaner.dedup.deduper import Deduper
-from cleaner.sources import DEFAULT_MAX_BYTES
+from cleaner.inputs.base import DEFAULT_MAX_BYTES
 
 #: Longest input line read, in bytes. A documents.jsonl record holds a page's kept
 #: text and its removed blocks, so about the page's text once; twice `cleaner
@@ -58,11 +59,14 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 @dataclass(slots=True)
 class StepSummary:
+    """What the step did, for its closing line: lines read, duplicates, errors."""
+
     records: int = 0
     duplicates: int = 0
     errors: int = 0
 
     def line(self) -> str:
+        """The closing summary line."""
         return (f"records {self.records}, duplicates {self.duplicates}, "
                 f"kept {self.records - self.duplicates - self.errors}, errors {self.errors}")
 
@@ -86,6 +90,7 @@ def _finite(number: str) -> float | None:
 
 
 def _valid(text: str) -> bool:
+    """No lone surrogate: the text can be hashed and written as UTF-8."""
     return _SURROGATE.search(text) is None
 
 
@@ -199,7 +204,8 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
         seen: set[str] = set()
         bad: dict[int, str] = {}
 
-        def documents() -> Iterator[tuple[str, str, dict]]:
+        def documents() -> Iterator[DedupItem]:
+            """The records that can take part, noting in `bad` why the others cannot."""
             for n, raw in enumerate(_lines(handle, max_line_bytes)):
                 if isinstance(raw, _Long):
                     _copy_long(handle, raw.start, None, max_line_bytes)
@@ -212,12 +218,10 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
                     bad[n] = error
                     continue
                 seen.add(record["id"])
-                yield record["id"], record["text"], {
-                    "length": len(record["text"]), "date": _meta(record.get("date")),
-                    "source": _meta(record.get("source")),
-                }
+                yield DedupItem(record["id"], record["text"], date=_meta(record.get("date")),
+                                source=_meta(record.get("source")))
 
-        verdicts = deduper.verdicts(documents())
+        verdicts = deduper.cluster(documents())
         handle.seek(start)
         summary = StepSummary()
         for n, raw in enumerate(_lines(handle, max_line_bytes)):

@@ -4,7 +4,8 @@ Two copies of a page that differ only in case, Unicode form, punctuation or
 spacing must give the same shingles, so everything goes through `normalise`
 first. Word n-grams suit spaced scripts; Chinese, Japanese, Thai and other
 scripts written without spaces between words have no usable word boundaries,
-so for them we shingle characters instead.
+so for them we shingle characters instead (the rule, `is_unspaced`, lives in
+`cleaner.lang.scripts`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from cleaner.lang.scripts import is_unspaced
 
 #: Words per shingle. Five is the usual choice for near-duplicate web text
 #: (Broder's shingling, Gopher and RefinedWeb dedup): long enough that two
@@ -23,27 +26,6 @@ DEFAULT_WORD_SHINGLE = 5
 #: roughly the information of a short word, so 5 characters is close to a
 #: 2-3 word phrase: specific enough for dedup, tolerant of small edits.
 CHAR_SHINGLE = 5
-
-#: A text is treated as unspaced when more than this share of its word
-#: characters belongs to `UNSPACED_RANGES`; a majority vote, so an English page
-#: quoting a few Chinese names keeps its word shingles.
-UNSPACED_SHARE = 0.5
-
-#: Code point ranges (inclusive) of scripts written without spaces between words.
-UNSPACED_RANGES: tuple[tuple[int, int], ...] = (
-    (0x0E00, 0x0E7F),  # Thai
-    (0x0E80, 0x0EFF),  # Lao
-    (0x0F00, 0x0FFF),  # Tibetan
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x3040, 0x309F),  # Hiragana
-    (0x30A0, 0x30FF),  # Katakana
-    (0x31F0, 0x31FF),  # Katakana phonetic extensions
-    (0x3400, 0x4DBF),  # CJK unified ideographs extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0x20000, 0x3134F),  # CJK unified ideographs extensions B-G and supplement
-)
 
 
 def _combining_mark_class() -> str:
@@ -74,12 +56,6 @@ _TOKEN_RE = re.compile(rf"[\w{_combining_mark_class()}]+")
 
 #: A run of word characters: the token when the text holds no combining marks.
 _WORD_RE = re.compile(r"\w+")
-
-#: One run of unspaced-script characters, for counting them at C speed.
-_UNSPACED_RUN_RE = re.compile(
-    "[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in UNSPACED_RANGES) + "]+"
-)
-
 
 def normalise(text: str) -> list[str]:
     """Split text into comparable tokens: NFKC, casefolded, punctuation dropped.
@@ -114,20 +90,6 @@ def _token_re(marks: frozenset[str]) -> re.Pattern[str]:
     if not marks:
         return _WORD_RE
     return re.compile("[\\w" + "".join(re.escape(m) for m in sorted(marks)) + "]+")
-
-
-def is_unspaced(tokens: list[str]) -> bool:
-    """Say whether tokens are mostly in a script written without word spaces.
-
-    Example:
-        >>> is_unspaced(normalise("東京都は日本の首都です"))
-        True
-    """
-    joined = "".join(tokens)
-    if not joined or joined.isascii():
-        return False
-    unspaced = sum(map(len, _UNSPACED_RUN_RE.findall(joined)))
-    return unspaced / len(joined) > UNSPACED_SHARE
 
 
 def _ngrams(items: list[str] | str, n: int, sep: str) -> set[str]:
@@ -170,12 +132,4 @@ def shingles(text: str, n: int = DEFAULT_WORD_SHINGLE) -> set[str]:
     return _ngrams(tokens, n, " ")
 
 
-__all__ = [
-    "CHAR_SHINGLE",
-    "DEFAULT_WORD_SHINGLE",
-    "UNSPACED_RANGES",
-    "UNSPACED_SHARE",
-    "is_unspaced",
-    "normalise",
-    "shingles",
-]
+__all__ = ["CHAR_SHINGLE", "DEFAULT_WORD_SHINGLE", "normalise", "shingles"]

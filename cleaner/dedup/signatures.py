@@ -25,11 +25,16 @@ hash collisions), which is how LSH candidates are verified.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xxhash
 
-from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE, is_unspaced, normalise
+from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE, normalise
+from cleaner.lang.scripts import is_unspaced
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 #: Permutations per signature. The standard error of an estimated Jaccard is
 #: sqrt(J(1-J)/num_perm): about 0.035 at J=0.8 with 128, at 512 bytes per
@@ -91,6 +96,7 @@ _memo: dict[str, int] = {}
 
 
 def _hash_token(token: str) -> int:
+    """xxh3-64 of a token not in the memo, remembered (surrogatepass: any str hashes)."""
     value = xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
     if len(_memo) >= TOKEN_MEMO_SIZE:
         _memo.clear()
@@ -209,11 +215,12 @@ def sign(text: str, num_perm: int = DEFAULT_NUM_PERM,
     return shingles, minhash_values(shingles, num_perm, seed)
 
 
-def lean_minhash(values: np.ndarray, seed: int = DEFAULT_SEED):  # -> datasketch.LeanMinHash
-    """A datasketch `LeanMinHash` holding these signature values."""
-    from datasketch import LeanMinHash
+def lean_minhash(values: np.ndarray, seed: int = DEFAULT_SEED) -> LeanMinHash:
+    """A datasketch `LeanMinHash` holding these signature values (datasketch is
+    imported here, on first use: it costs a third of a second of start-up)."""
+    import datasketch
 
-    return LeanMinHash(seed=seed, hashvalues=values, scheme="affine32")
+    return datasketch.LeanMinHash(seed=seed, hashvalues=values, scheme="affine32")
 
 
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -224,15 +231,28 @@ def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return common / (len(a) + len(b) - common)
 
 
+def agreements(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many positions two signatures share, or row by row two stacks of them.
+
+    The batch's prefilter compares these counts with a floor in positions,
+    many pairs per numpy step, without dividing each.
+    """
+    return np.count_nonzero(a == b, axis=-1)
+
+
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """The share of equal positions of two signatures: MinHash's Jaccard estimate."""
-    return float(np.count_nonzero(a == b)) / len(a)
+    """The share of equal positions of two signatures: MinHash's Jaccard estimate.
+
+    What verifies a match against the index, whose shingle sets are gone.
+    """
+    return float(agreements(a, b)) / a.shape[-1]
 
 
 __all__ = [
     "CHUNK",
     "DEFAULT_NUM_PERM",
     "DEFAULT_SEED",
+    "agreements",
     "estimated_jaccard",
     "exact_jaccard",
     "gram_hashes",

@@ -47,6 +47,7 @@ class SetStore:
         return len(self._lengths)
 
     def append(self, values: np.ndarray) -> int:
+        """Store a set; return its number. Past the memory budget it goes to the file."""
         values = np.ascontiguousarray(values, dtype=np.uint64)
         if self._held + values.nbytes <= self.memory_bytes:
             self._memory.append(values)
@@ -65,6 +66,7 @@ class SetStore:
         return len(self._lengths) - 1
 
     def get(self, index: int) -> np.ndarray:
+        """The set stored under this number (a spilled one is read through a memory map)."""
         held = self._memory[index]
         if held is not None:
             return held
@@ -75,6 +77,7 @@ class SetStore:
         return np.asarray(self._map[start : start + self._lengths[index]])
 
     def close(self) -> None:
+        """Free the sets and delete the spill file."""
         self._map = None
         if self._file is not None:
             self._file.close()
@@ -92,6 +95,8 @@ class DedupIndexError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class IndexedDoc:
+    """What the index holds of a kept document besides its signature and band keys."""
+
     position: int
     id: str
     source: str | None
@@ -116,6 +121,7 @@ class IndexStore:
             raise DedupIndexError(f"{self.path} is not a usable dedup index: {exc}") from exc
 
     def _held_settings(self) -> dict[str, str]:
+        """The settings an existing index was built with ({} for a new file)."""
         exists = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").fetchone()
         if not exists:
@@ -123,6 +129,8 @@ class IndexStore:
         return dict(self._db.execute("SELECT name, value FROM settings").fetchall())
 
     def _check(self, held: dict[str, str]) -> None:
+        """Refuse an index built with other settings: its signatures or band keys
+        would not be comparable with this run's, and matches would be silently lost."""
         if held != self.settings:
             differ = sorted(k for k in self.settings if held.get(k) != self.settings[k])
             raise DedupIndexError(
@@ -132,6 +140,7 @@ class IndexStore:
             )
 
     def _setup(self) -> None:
+        """Check an existing index's settings, or create the tables of a new one."""
         held = self._held_settings()  # a plain read: an existing index takes no write lock
         if held:
             self._check(held)
@@ -183,6 +192,7 @@ class IndexStore:
         return found
 
     def signatures(self, positions: Iterable[int], num_perm: int) -> dict[int, np.ndarray]:
+        """The signatures of the indexed documents at these positions."""
         out = {}
         for position, blob in self._query_in("SELECT position, signature FROM docs WHERE "
                                               "position IN ({})", positions):
@@ -190,6 +200,7 @@ class IndexStore:
         return out
 
     def docs(self, positions: Iterable[int]) -> dict[int, IndexedDoc]:
+        """The indexed documents at these positions."""
         return {
             row[0]: IndexedDoc(*row)
             for row in self._query_in(
@@ -199,6 +210,8 @@ class IndexStore:
         }
 
     def _query_in(self, sql: str, values: Iterable[int]) -> list[tuple]:
+        """Run `sql` (with an `IN ({})`) over values, 500 at a time (SQLite's limit
+        on bound parameters is as low as 999 on older builds)."""
         values = sorted(set(values))
         out: list[tuple] = []
         for start in range(0, len(values), 500):
@@ -240,6 +253,7 @@ class IndexStore:
             raise
 
     def _query_in_ids(self, ids: list[str]) -> list[tuple]:
+        """The positions of the indexed documents with these ids, 500 ids at a time."""
         out: list[tuple] = []
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
@@ -248,6 +262,7 @@ class IndexStore:
         return out
 
     def close(self) -> None:
+        """Close the database connection."""
         self._db.close()
 
 

@@ -1,6 +1,6 @@
 """The DOM context of a page line, as the content model reads it: tags and class/id words.
 
-`cleaner.extract.page.walk` records, for each line, bit sets of the tags and of the
+`cleaner.extract.dom.walk` records, for each line, bit sets of the tags and of the
 class/id words around it (all its ancestors', and its nearest ones'); the content
 model (`cleaner.model.features`) turns them into columns. Both vocabularies are fixed
 and general: what CMS themes, forum and shop software and docs generators call the
@@ -60,6 +60,7 @@ _token_bits: dict[str, int] = {}
 
 
 def _bits_of(token: str) -> int:
+    """The CONTEXT_WORDS bits of one class or id token, matched once and cached."""
     bits = _token_bits.get(token)
     if bits is None:
         if len(_token_bits) >= _TOKEN_CACHE_SIZE:
@@ -76,7 +77,7 @@ NEAR_LEVELS = 3
 
 
 def context_bits(el: etree._Element, tag: str) -> tuple[int, int]:
-    """An element's own tag bit and class/id word bits (see `PageLine`)."""
+    """An element's own tag bit and class/id word bits (see `DomLine`)."""
     names = el.get("class")
     ident = el.get("id")
     if names is None and ident is None:

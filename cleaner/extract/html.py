@@ -1,7 +1,7 @@
 """HTML pages: trafilatura's main content, checked against what the DOM knows.
 
 1. One walk over the page gives its visible lines, each with its share of link
-   text and its region (`cleaner.extract.page`); `<head>` gives headline
+   text and its region (`cleaner.extract.dom`); `<head>` gives headline
    candidates, date and canonical URL.
 2. trafilatura (fast mode: its main extractor only, without its recall
    escalation, see `parse.propose`) proposes the main content. Its blocks
@@ -30,23 +30,19 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from cleaner.dates import find_date, is_dateline
 from cleaner.document import Block
 from cleaner.extract import judge
 from cleaner.extract import text as text_classifier
+from cleaner.extract.dom import DomLine, HeadMeta, page_meta, walk
+from cleaner.extract.lines import ends_section, gap_cost, is_good, line_features
 from cleaner.extract.lines import min_density as prose_density
-from cleaner.extract.page import (
-    PageLine,
-    PageMeta,
-    page_lines,
-    page_meta,
-    walk,
-)
 from cleaner.extract.parse import ExtractError, load_html, propose, release_memory
-from cleaner.language import Language, count_words, guess
+from cleaner.lang.dates import find_date, is_dateline
+from cleaner.lang.language import Language, count_words, guess
+from cleaner.model import Proposed
 from cleaner.strip import rules
 
-__all__ = ["ExtractError", "HtmlResult", "extract", "page_lines"]
+__all__ = ["HtmlResult", "extract"]
 
 #: trafilatura's output elements and the block kind each becomes.
 _KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "paragraph",
@@ -80,6 +76,9 @@ _MIN_PIECE = 10
 
 @dataclass(frozen=True, slots=True)
 class HtmlResult:
+    """An HTML page's blocks in page order (every visible line accounted for) and
+    what the page says about itself."""
+
     blocks: list[Block]
     title: str | None
     date: str | None
@@ -88,10 +87,12 @@ class HtmlResult:
 
 
 def _squash(text: str) -> str:
+    """Runs of whitespace as one space: an element's text keeps the markup's line breaks."""
     return " ".join(text.split())
 
 
 def _fold(text: str) -> str:
+    """Text without punctuation or case, to match a headline however the page dresses it."""
     return _FOLD.sub(" ", text).strip().casefold()
 
 
@@ -174,6 +175,7 @@ def align(lines: list[str], blocks: list[str]) -> tuple[list[float], list[int | 
 
 
 def _block_lines(which: list[int | None], shares: list[float], count: int) -> list[list[int]]:
+    """The page lines of each block (those mostly covered by it), from `align`'s answer."""
     out: list[list[int]] = [[] for _ in range(count)]
     for i, j in enumerate(which):
         if j is not None and shares[i] >= LINE_COVERED:
@@ -182,13 +184,14 @@ def _block_lines(which: list[int | None], shares: list[float], count: int) -> li
 
 
 def _is_prose(block: Block, density: float) -> bool:
+    """A block of running text: few links and enough words (a teaser's neighbours)."""
     return density <= PROSE_MAX_LINK_DENSITY and count_words(block.text) >= PROSE_MIN_WORDS
 
 
 def _mark_teasers(blocks: list[Block], densities: list[float]) -> None:
     """Blocks that are mostly links point to other pages: remove them as teasers."""
     for j, block in enumerate(blocks):
-        if not block.kept or block.kind == "title" or densities[j] < TEASER_LINK_DENSITY:
+        if not block.in_body or densities[j] < TEASER_LINK_DENSITY:
             continue
         if block.kind in ("heading", "list") and 0 < j < len(blocks) - 1:
             before, after = j - 1, j + 1
@@ -217,7 +220,7 @@ def _mark_title(blocks: list[Block], titles: list[str]) -> str | None:
     return None
 
 
-def _run_on(lines: list[PageLine], shares: list[float], last: int, lang: Language) -> list[int]:
+def _run_on(lines: list[DomLine], shares: list[float], last: int, lang: Language) -> list[int]:
     """Prose lines that continue the article after trafilatura's last line."""
     texts = [line.text for line in lines[last + 1 :]]
     if not texts:
@@ -227,18 +230,18 @@ def _run_on(lines: list[PageLine], shares: list[float], last: int, lang: Languag
     gap = 0.0
     for offset, text in enumerate(texts):
         i = last + 1 + offset
-        feature = text_classifier.line_features(i, text, lang)
-        if text_classifier.ends_section(feature):
+        feature = line_features(i, text, lang)
+        if ends_section(feature):
             break
         if shares[i] >= LINE_COVERED:
             continue
-        if text_classifier.is_good(feature, min_density) and lines[i].link_density < (
+        if is_good(feature, min_density) and lines[i].link_density < (
             TEASER_LINK_DENSITY
         ):
             taken.append(i)
             gap = 0.0
             continue
-        gap += text_classifier.gap_cost(feature)
+        gap += gap_cost(feature)
         if gap > RUN_ON_MAX_GAP:
             break
     return taken if len(taken) >= RUN_ON_MIN_LINES else []
@@ -250,7 +253,7 @@ _FOREIGN_REGIONS = frozenset({"comments", "related", "share", "newsletter", "pro
 
 
 def _left_out(
-    lines: list[PageLine], shares: list[float], first: int, last: int, lang: Language
+    lines: list[DomLine], shares: list[float], first: int, last: int, lang: Language
 ) -> list[int]:
     """Prose lines between trafilatura's first and last block that it did not take."""
     candidates = [i for i in range(first + 1, last) if shares[i] < LINE_COVERED
@@ -260,8 +263,7 @@ def _left_out(
         return []
     min_density = prose_density(lang)
     good = [i for i in candidates
-            if text_classifier.is_good(text_classifier.line_features(i, lines[i].text, lang),
-                                       min_density)]
+            if is_good(line_features(i, lines[i].text, lang), min_density)]
     # trafilatura leaves things out on purpose (captions, inserts, teasers); only
     # when it left out more prose than it took is it skipping the article itself
     left = sum(lines[i].chars for i in good)
@@ -276,7 +278,8 @@ DUMP_MIN_LINES = 5
 DUMP_PAGE_SHARE = 0.5
 
 
-def _is_page_dump(main: list[Block], members: list[list[int]], lines: list[PageLine]) -> bool:
+def _is_page_dump(main: list[Block], members: list[list[int]], lines: list[DomLine]) -> bool:
+    """Whether one proposed block holds most of the page (see `DUMP_MIN_LINES`)."""
     page = sum(line.chars for line in lines)
     for idx in members:
         if len(idx) >= DUMP_MIN_LINES and sum(lines[i].chars for i in idx) >= (
@@ -286,8 +289,8 @@ def _is_page_dump(main: list[Block], members: list[list[int]], lines: list[PageL
     return False
 
 
-def _fallback(lines: list[PageLine], meta: PageMeta, url: str | None,
-              rows_out: list | None = None) -> HtmlResult:
+def _fallback(lines: list[DomLine], meta: HeadMeta, url: str | None,
+              rows_out: list[Proposed] | None = None) -> HtmlResult:
     """No usable proposal from trafilatura: the text classifier proposes on the page's
     lines (one block each), and the HTML model judges them with what the DOM says."""
     proposal = text_classifier.propose("\n".join(line.text for line in lines))
@@ -299,7 +302,8 @@ def _fallback(lines: list[PageLine], meta: PageMeta, url: str | None,
                       proposal.lang.name)
 
 
-def _page_date(meta: PageMeta, blocks: list[Block]) -> str | None:
+def _page_date(meta: HeadMeta, blocks: list[Block]) -> str | None:
+    """The page's date: its metadata's, else the first dateline near the top."""
     if meta.date:
         return meta.date
     for block in blocks[:TITLE_SEARCH_BLOCKS]:
@@ -314,7 +318,8 @@ def _page_date(meta: PageMeta, blocks: list[Block]) -> str | None:
 _UNRENDERED = ("template",)
 
 
-def extract(html: str, url: str | None = None, rows_out: list | None = None) -> HtmlResult:
+def extract(html: str, url: str | None = None,
+            rows_out: list[Proposed] | None = None) -> HtmlResult:
     """Main content and metadata of an HTML page, every visible line accounted for.
 
     `rows_out` (for `cleaner.model.train`) receives what the content model saw.
@@ -342,7 +347,7 @@ def extract(html: str, url: str | None = None, rows_out: list | None = None) -> 
     title = _mark_title(main, meta.titles)
     rules.apply_line_rules(main)
     _mark_teasers(main, densities)
-    if not any(b.kept and b.kind != "title" for b in main):
+    if not any(b.in_body for b in main):
         return _fallback(lines, meta, url, rows_out)
 
     # prose trafilatura left out between its blocks, and run-on prose after them
@@ -363,7 +368,7 @@ def extract(html: str, url: str | None = None, rows_out: list | None = None) -> 
     return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url or url, lang.name)
 
 
-def _in_page_order(lines: list[PageLine], shares: list[float], which: list[int | None],
+def _in_page_order(lines: list[DomLine], shares: list[float], which: list[int | None],
                    main: list[Block], members: list[list[int]], extra: dict[int, Block],
                    ) -> tuple[list[Block], list[list[int]], list[bool]]:
     """Main blocks, run-on lines and every other page line, in page order; with the

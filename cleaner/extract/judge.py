@@ -11,22 +11,21 @@ import copy
 
 from cleaner import model
 from cleaner.document import Block
-from cleaner.extract import text as text_classifier
-from cleaner.extract.lines import Line, is_glued_teaser
+from cleaner.extract.dom import DomLine
+from cleaner.extract.lines import Line, is_glued_teaser, line_features
 from cleaner.extract.lines import min_density as prose_density
-from cleaner.extract.page import PageLine
-from cleaner.language import Language
+from cleaner.lang.language import Language
 from cleaner.model import features as model_features
 from cleaner.strip import rules
 
 
-def link_density(lines: list[PageLine], idx: list[int]) -> float:
+def link_density(lines: list[DomLine], idx: list[int]) -> float:
     """Share of link text in these page lines."""
     chars = sum(lines[i].chars for i in idx)
     return sum(lines[i].link_chars for i in idx) / chars if chars else 0.0
 
 
-def dom_facts(members: list[list[int]], lines: list[PageLine], shares: list[float],
+def dom_facts(members: list[list[int]], lines: list[DomLine], shares: list[float],
               from_trafilatura: list[bool]) -> list[model_features.DomFacts]:
     """What the DOM says about each block, from the page lines it covers."""
     facts = []
@@ -49,9 +48,9 @@ def _named(block: Block, quick: Line) -> bool:
             or rules.is_rights_notice(block.text) or is_glued_teaser(block.text))
 
 
-def judge(blocks: list[Block], members: list[list[int]], lines: list[PageLine],
+def judge(blocks: list[Block], members: list[list[int]], lines: list[DomLine],
           shares: list[float], from_trafilatura: list[bool], lang: Language,
-          rows_out: list | None = None) -> None:
+          rows_out: list[model.Proposed] | None = None) -> None:
     """The content model's decisions on a page's blocks in page order (in place).
 
     `rows_out`, for training, receives the proposal (copies of the blocks), which
@@ -60,9 +59,9 @@ def judge(blocks: list[Block], members: list[list[int]], lines: list[PageLine],
     # the chrome rules cost more than the model: they already judged trafilatura's
     # blocks (`apply_line_rules`), and check in full only the blocks the model would
     # take (the only ones `decide` asks about)
-    feats = [text_classifier.line_features(k, b.text, lang, chrome_rules=False)
+    feats = [line_features(k, b.text, lang, chrome_rules=False)
              for k, b in enumerate(blocks)]
-    rows = model_features.text_matrix(feats, [b.kept and b.kind != "title" for b in blocks],
+    rows = model_features.text_matrix(feats, [b.in_body for b in blocks],
                                       prose_density(lang), lang.unspaced)
     rows = model_features.html_matrix(rows, dom_facts(members, lines, shares, from_trafilatura))
     if rows_out is not None:  # every block checked in full: what `decide` may read

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cleaner.dates import is_dateline
-from cleaner.language import Language, count_words
+from cleaner.lang.dates import is_dateline
+from cleaner.lang.language import Language, count_words
 from cleaner.strip import rules
 from cleaner.strip.patterns import SECTION_END_REASONS, WEAK_SECTION_MARKERS
 
@@ -110,6 +110,7 @@ class Line:
 
     @property
     def numeric(self) -> bool:
+        """Only figures and separators (a score, a time, a page number): never prose."""
         return bool(_NUMERIC.match(self.text))
 
 
@@ -143,11 +144,14 @@ def min_density(lang: Language) -> float:
 
 
 def features(lines: list[str], lang: Language) -> list[Line]:
+    """The features of every line of a page (`line_features`, chrome rules on)."""
     return [line_features(i, text, lang) for i, text in enumerate(lines)]
 
 
 def is_good(line: Line, min_density: float, min_words: int = GOOD_MIN_WORDS,
              need_sentence: bool = True) -> bool:
+    """A body line: long, rich in stop words, ending like a sentence (or long enough
+    not to need to), and named by no rule; such lines seed the article's body."""
     if line.chrome or line.truncated or line.dateline or line.words < min_words:
         return False
     ends_well = line.sentence or line.words >= LONG_LINE_WORDS or not need_sentence
@@ -165,14 +169,18 @@ def is_prose(line: Line, min_density: float) -> bool:
 
 
 def ends_section(line: Line) -> bool:
+    """A short header after which the story is over ("Related", "Leave a reply"); a
+    weak marker ("Reply" under every forum post, a form's "Name") ends nothing."""
     return (
         line.chrome in SECTION_END_REASONS
-        and rules.normalise(line.text) not in WEAK_SECTION_MARKERS
+        and rules.fold_for_matching(line.text) not in WEAK_SECTION_MARKERS
         and line.words <= 8
     )
 
 
 def gap_cost(line: Line) -> float:
+    """How much a non-body line separates two body lines (see `GAP_CHROME`): furniture
+    the rules name, captions and content-like short lines cost less than a menu item."""
     if line.chrome == "caption":
         return GAP_CAPTION
     if line.chrome or line.dateline:

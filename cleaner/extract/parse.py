@@ -3,7 +3,8 @@
 `load_html` parses as trafilatura's own `load_html` does (same repairs and
 checks) with a faster parser that also survives huge text nodes and nesting
 deeper than libxml2 allows; `propose` runs trafilatura's main extractor
-without its recall escalation (see `_page_measure`).
+without its recall escalation (see `_page_measure`: trafilatura's page measure
+is stood in for, in its cascade, on the first proposal; `_install_page_measure`).
 
 Before parsing, `check_limits` refuses a page that would cost far more than
 its size (`MAX_TAGS`, `MAX_ATTRIBUTES`): memory grows with the nodes the markup
@@ -14,20 +15,22 @@ interrupt. The figures behind the limits: `python -m cleaner.benchmarks.pagecost
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
 import importlib
 import itertools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt as _HTML2TXT
+from trafilatura.metadata import Document as TrafilaturaDocument
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
-from cleaner.extract.page import flatten_deep
+from cleaner.extract.dom import flatten_deep
 
 
 class ExtractError(ValueError):
@@ -140,6 +143,7 @@ RELEASE_MIN_CHARS = 1_000_000
 
 
 def _find_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None where the C library has none."""
     try:
         return ctypes.CDLL(None).malloc_trim  # glibc
     except (OSError, AttributeError):  # another C library: nothing to call
@@ -193,13 +197,14 @@ _PARSERS = threading.local()
 
 
 def _parser() -> lxml.html.HTMLParser:
+    """This thread's parser (see `_PARSERS`), made on first use."""
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = _PARSERS.parser = _make_parser()
     return parser
 
 
-#: Set in a thread while it runs trafilatura for `extract`.
+#: Set in a thread while it runs trafilatura for `propose` (`_without_recall_escalation`).
 _OURS = threading.local()
 
 
@@ -208,32 +213,63 @@ def _page_measure(content: object, clean: bool = True) -> str:
 
     trafilatura measures the whole page's text (`html2txt`, a copy of the tree
     cleaned and flattened: about a quarter of an extraction's time) to decide
-    whether a short result should be retried in recall mode. Our own checks
-    (prose left out, run-on prose, the text classifier's fallback) do that
-    job: on the 181 benchmark pages, skipping the retry changes no page's
-    output and saves 7% of the time. An empty measure skips it, for our
-    calls only (a thread-local flag); anyone else's calls are untouched.
+    whether a short result should be retried in recall mode (the last stage of
+    `trafilatura.core.trafilatura_sequence`: retry when the result is under a
+    share of `len(html2txt(tree))`). Our own checks (prose left out, run-on
+    prose, the text classifier's fallback) do that job: on the 181 benchmark
+    pages, skipping the retry changes no page's output and saves 7% of the
+    time. An empty measure skips it (no result is shorter than a share of
+    nothing), for our calls only (a thread-local flag); anyone else's calls
+    get trafilatura's own measure.
     """
     if getattr(_OURS, "active", False):
         return ""
     return _HTML2TXT(content, clean)
 
 
-_CORE = importlib.import_module("trafilatura.core")  # the name `trafilatura.core` is shadowed
-if getattr(_CORE, "html2txt", None) is _HTML2TXT:  # trafilatura versions that measure the page
-    _CORE.html2txt = _page_measure
+#: trafilatura's cascade module, imported by its full name: the package's attributes
+#: are what its `__init__` imports (`trafilatura.baseline`, for one, is a function).
+_CORE = importlib.import_module("trafilatura.core")
+#: Whether this trafilatura's cascade measures the page through the name
+#: `trafilatura.core.html2txt` (the versions with the recall escalation, 2.x):
+#: only then is there a measure to stand in for. Read at import; nothing is patched.
+_CASCADE_MEASURES_PAGE = getattr(_CORE, "html2txt", None) is _HTML2TXT
 
 
-def propose(tree: lxml.html.HtmlElement, url: str | None):  # noqa: ANN202 - trafilatura's
-    """trafilatura's proposal: fast mode, no metadata (read by `page_meta`), no comments."""
+def _install_page_measure() -> None:
+    """Put `_page_measure` in trafilatura's cascade, in place of `html2txt`: once per
+    process (later calls find it in place), before our first extraction.
+
+    The cascade (`trafilatura.core.trafilatura_sequence`) looks the measure up as a
+    global of `trafilatura.core` at every call, so that name is the one place to
+    stand in. Process-wide, but harmless to anyone else: `_page_measure` hands
+    every call made outside `_without_recall_escalation` (the evaluation's plain
+    trafilatura baseline, say) to trafilatura's own `html2txt`, with the same result.
+    """
+    if _CASCADE_MEASURES_PAGE and _CORE.html2txt is not _page_measure:
+        _CORE.html2txt = _page_measure
+
+
+@contextlib.contextmanager
+def _without_recall_escalation() -> Iterator[None]:
+    """Within: this thread's trafilatura calls skip the recall escalation (see
+    `_page_measure`): our own checks after the proposal do its job, faster."""
+    _install_page_measure()
     _OURS.active = True
     try:
+        yield
+    finally:
+        _OURS.active = False
+
+
+def propose(tree: lxml.html.HtmlElement, url: str | None) -> TrafilaturaDocument | None:
+    """trafilatura's proposal: fast mode, no metadata (read by `page_meta`), no comments,
+    and no recall escalation (`_without_recall_escalation`)."""
+    with _without_recall_escalation():
         return trafilatura.bare_extraction(
             tree, url=url, fast=True, with_metadata=False, include_comments=False,
             include_tables=True,
         )
-    finally:
-        _OURS.active = False
 
 
 def load_html(html: str) -> lxml.html.HtmlElement | None:
@@ -255,6 +291,8 @@ def load_html(html: str) -> lxml.html.HtmlElement | None:
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
+    """The parsed page, as trafilatura's `load_html` tries it: the text, then its
+    UTF-8 bytes when lxml refuses the text (a declared encoding) or finds nothing."""
     tree = None
     try:
         tree = lxml.html.fromstring(html, parser=_parser())
@@ -268,6 +306,7 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
 
 
 def _parse_bytes(html: str) -> lxml.html.HtmlElement | None:
+    """The page parsed from its UTF-8 bytes (lone surrogates kept), or None."""
     try:
         return lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_parser())
     except Exception:  # noqa: BLE001

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 
 from cleaner import model
-from cleaner.dates import find_date
 from cleaner.document import Block
 from cleaner.extract.lines import (
     GAP_CONTENTLIKE,
@@ -30,10 +29,10 @@ from cleaner.extract.lines import (
     is_good,
     is_prose,
 )
-from cleaner.extract.lines import MIN_DENSITY as MIN_DENSITY  # the tests' prose density
-from cleaner.extract.lines import line_features as line_features  # used by extract.judge
 from cleaner.extract.lines import min_density as prose_density
-from cleaner.language import Language, guess
+from cleaner.lang.dates import find_date
+from cleaner.lang.language import Language, guess
+from cleaner.lang.scripts import CJK_RUN
 from cleaner.model import features as model_features
 
 #: When a page has no line good enough (a results table, a list of scores), the
@@ -83,7 +82,6 @@ RELATED_BOX_LINES = 4
 RESUME_LINES = 2
 
 _STEM_WORD = re.compile(r"\w+")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def _is_inline_box(lines: list[Line], good: list[bool], at: int) -> bool:
@@ -190,7 +188,7 @@ def _best_cluster(lines: list[Line], clusters: list[list[int]]) -> list[int]:
 def _stems(text: str, lang: Language) -> set[str]:
     """Content-word stems for comparing a headline with the body."""
     if lang.unspaced:
-        return {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
+        return {run[i : i + 2] for run in CJK_RUN.findall(text) for i in range(len(run) - 1)}
     return {
         w[:STEM_CHARS]
         for w in _STEM_WORD.findall(text.casefold())
@@ -201,6 +199,7 @@ def _stems(text: str, lang: Language) -> set[str]:
 
 
 def _title_candidate(line: Line) -> bool:
+    """Whether a line could be a headline: a few words of plain text, no furniture."""
     return (
         line.chrome is None
         and not line.dateline
@@ -241,6 +240,7 @@ def _find_title(lines: list[Line], start: int, body: list[Line], lang: Language)
 
 
 def _before_reason(line: Line) -> str:
+    """Why a line above the article is removed: its rule's reason, else by its length."""
     if line.chrome:
         return line.chrome
     if line.dateline:
@@ -297,6 +297,8 @@ def _inside(line: Line, nxt: Line | None, min_density: float) -> tuple[str, str 
 
 @dataclass(frozen=True, slots=True)
 class TextResult:
+    """A text dump's blocks (one per non-empty line) and what the dump says about itself."""
+
     blocks: list[Block]
     title: str | None
     date: str | None
@@ -316,10 +318,10 @@ class Proposal:
 
     def kept(self) -> list[bool]:
         """Which lines the proposal keeps as body (the title is not body)."""
-        return [b.kept and b.kind != "title" for b in self.blocks]
+        return [b.in_body for b in self.blocks]
 
 
-def classify(text: str, rows_out: list | None = None) -> TextResult:
+def classify(text: str, rows_out: list[model.Proposed] | None = None) -> TextResult:
     """Split a text dump into line blocks and decide each one.
 
     The hand-written classifier proposes (`propose`), the content model decides

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from cleaner.extract.context import CONTEXT_TAGS, CONTEXT_WORDS
+from cleaner.extract.dom import REGION_TAGS, REGION_WORDS
 from cleaner.extract.lines import Line, ends_section, gap_cost, is_good, is_prose
-from cleaner.extract.page import REGION_TAGS, REGION_WORDS
 
 #: Lines of at most this many words are short: labels, menu items, names.
 SHORT_WORDS = 3
@@ -87,6 +87,7 @@ class DomFacts:
 
 
 def _capital_share(text: str) -> float:
+    """Share of the longer words that start with a capital: title case is a headline's."""
     words = _CASED.findall(text)
     return sum(w[0].isupper() for w in words) / len(words) if words else 0.0
 
@@ -178,6 +179,7 @@ def text_matrix(lines: Sequence[Line], proposal: Sequence[bool], min_density: fl
 
 
 def _bits(values: Sequence[int], width: int) -> np.ndarray:
+    """Bit sets as 0/1 columns, bit i in column i (the DOM context columns)."""
     arr = np.array(values, dtype=np.int64)[:, None]
     return ((arr >> np.arange(width, dtype=np.int64)) & 1).astype(np.float64)
 

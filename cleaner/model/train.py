@@ -31,9 +31,19 @@ import numpy as np
 
 from cleaner import model
 from cleaner.document import Block
-from cleaner.eval import SHINGLE_SIZE, PageScore, corpus_scores, score_page, shingle_counts, tokens
-from cleaner.evalsets import BenchPage, bench_root, read_html, read_text, select_sets
-from cleaner.model import trees
+from cleaner.eval.score import (
+    SHINGLE_SIZE,
+    PageScore,
+    corpus_scores,
+    score_page,
+    shingle_counts,
+    tokens,
+)
+from cleaner.eval.sets import BenchPage, bench_root, read_html, read_text, select_sets
+from cleaner.extract import html as html_extractor
+from cleaner.extract import text as text_classifier
+from cleaner.inputs.decode import decode
+from cleaner.model import fitting, trees
 from cleaner.model.features import HTML_NAMES, TEXT_NAMES
 
 #: A block is labelled content when this share of its shingles is in the truth.
@@ -88,10 +98,6 @@ def label(texts: Sequence[str], truth: str) -> list[float]:
 
 def _collect_one(args: tuple[str, BenchPage]) -> Example | None:
     """Run the pipeline's extractor on one page and keep what the model sees."""
-    from cleaner.decode import decode
-    from cleaner.extract import html as html_extractor
-    from cleaner.extract import text as text_classifier
-
     kind, page = args
     seen: list[model.Proposed] = []
     try:
@@ -122,6 +128,8 @@ def collect(kind: str, pages: Sequence[BenchPage], jobs: int) -> list[Example]:
 
 
 def _matrix(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, labels and weights of these pages: each page weighs `PAGE_WEIGHT`,
+    shared among its blocks by their shingles, as the metric averages pages."""
     X, y, w = [], [], []
     for ex in examples:
         texts = [b.text for b in ex.seen.blocks]
@@ -136,7 +144,7 @@ def _matrix(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.nda
 def fit(examples: Sequence[Example], names: Sequence[str]) -> trees.Trees:
     """Fit a model on these pages."""
     X, y, w = _matrix(examples)
-    return trees.fit(X, y, w, names, trees=TREES, depth=DEPTH, rate=RATE)
+    return fitting.fit(X, y, w, names, trees=TREES, depth=DEPTH, rate=RATE)
 
 
 def page_text(ex: Example, fitted: trees.Trees | None) -> str:
@@ -146,7 +154,7 @@ def page_text(ex: Example, fitted: trees.Trees | None) -> str:
         overrulable = model.TEXT_OVERRULABLE if ex.kind == "text" else model.OVERRULABLE
         model.decide(blocks, ex.seen.named, fitted.predict(ex.seen.rows),
                      overrulable=overrulable)
-    return "\n\n".join(b.text for b in blocks if b.kept and b.kind != "title")
+    return "\n\n".join(b.text for b in blocks if b.in_body)
 
 
 def scores(examples: Sequence[Example], fitted: trees.Trees | None) -> dict[str, float]:
@@ -198,6 +206,7 @@ def cross_set(examples: Sequence[Example], names: Sequence[str]) -> dict[str, di
 
 
 def _print_table(kind: str, table: dict[str, dict[str, float]]) -> None:
+    """Print `cross_set`'s table, one row per set and page type."""
     print(f"\n{kind}: F1 per set (held-out: fitted on the other sets)")
     print(f"{'set':28} {'proposal':>9} {'held-out':>9} {'by-site':>9} {'in-set':>9}")
     for name, row in table.items():

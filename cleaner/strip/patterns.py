@@ -1,11 +1,11 @@
 """Chrome phrases as data, grouped by purpose (the removal reason) and language.
 
 Nothing here is keyed to a site: every entry is a phrase that sites of many kinds
-use for the same piece of furniture. Lines are compared after `rules.normalise`
+use for the same piece of furniture. Lines are compared after `rules.fold_for_matching`
 (casefolded, bullets, icons and trailing colons or arrows stripped, spaces folded).
 
 Three shapes of entry:
-- ``EXACT``: the whole normalised line is the phrase ("share post", "subscribe").
+- ``EXACT``: the whole folded line is the phrase ("share post", "subscribe").
 - ``PREFIX``: the line starts with the phrase and goes on ("also read: ...").
 - ``SEARCH``: a regular expression found anywhere in a line; kept specific, since
   it can hit a long line ("we use cookies to ..."). Only whether it is found

@@ -53,13 +53,18 @@ _PRIORITY = (
 )
 
 
-def normalise(line: str) -> str:
-    """Fold a line to the form the phrase lists are written in."""
-    return _finish_normalise(unicodedata.normalize("NFKC", line).casefold())
+def fold_for_matching(line: str) -> str:
+    """A line in the form the phrase lists are written in, so one phrase matches
+    every way a page dresses it: NFKC and casefolded (full-width letters and case
+    fold away), straight quotes, no leading or trailing decoration (bullets,
+    arrows, colons, a count in brackets), single spaces."""
+    return _strip_decoration(unicodedata.normalize("NFKC", line).casefold())
 
 
-def _finish_normalise(text: str) -> str:
-    """`normalise` after NFKC and casefold (which `chrome_reason` shares)."""
+def _strip_decoration(text: str) -> str:
+    """`fold_for_matching` after its NFKC and casefold: straight quotes, decoration
+    stripped, single spaces. Apart so `chrome_reason` folds a line once for this
+    and for its prefix checks."""
     text = text.replace("’", "'").replace("‘", "'")
     text = _LEAD.sub("", text)
     text = _TRAIL.sub("", text)
@@ -67,6 +72,9 @@ def _finish_normalise(text: str) -> str:
 
 
 def _check_groups(groups: dict[str, tuple[str, ...]], name: str) -> None:
+    """Refuse, at import, a phrase group under an unknown reason or with no phrase:
+    a typo in `patterns` would otherwise show only when a page first hits the group
+    (an unknown reason raises in `Block.remove`), or never (an empty group)."""
     for reason, phrases in groups.items():
         if reason not in REASONS:
             raise ValueError(f"patterns.{name}: unknown reason {reason!r}")
@@ -81,12 +89,12 @@ _check_groups(patterns.SEARCH, "SEARCH")
 _EXACT: dict[str, str] = {}
 for _reason in reversed(_PRIORITY):  # higher priority written last, so it wins
     for _phrase in patterns.EXACT.get(_reason, ()):
-        _EXACT[normalise(_phrase)] = _reason
+        _EXACT[fold_for_matching(_phrase)] = _reason
 
 #: Single words that name a share or social button; a line made only of them
 #: ("Share Email Print", "Facebook Twitter LinkedIn") is a share bar.
 _SHARE_WORDS: frozenset[str] = frozenset(
-    w for w in (normalise(p) for p in patterns.EXACT["share-widget"]) if " " not in w
+    w for w in (fold_for_matching(p) for p in patterns.EXACT["share-widget"]) if " " not in w
 )
 
 _PREFIX: list[tuple[str, str]] = [
@@ -169,13 +177,13 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
     `words` is the line's word count when the caller has it already.
     """
     base = unicodedata.normalize("NFKC", line).casefold()
-    norm = _finish_normalise(base)
-    if not norm:
+    folded_line = _strip_decoration(base)
+    if not folded_line:
         return None
-    reason = _EXACT.get(norm)
+    reason = _EXACT.get(folded_line)
     if reason:
         return reason
-    tokens = norm.split()
+    tokens = folded_line.split()
     if words is None:
         words = len(tokens)
     if len(tokens) > 1 and all(t.strip("|/·•,") in _SHARE_WORDS or not t.strip("|/·•,")
@@ -213,7 +221,7 @@ def is_rights_notice(line: str, words: int | None = None) -> bool:
 def apply_line_rules(blocks: Iterable[Block]) -> None:
     """Remove every kept block that a line rule recognises (used on HTML blocks)."""
     for block in blocks:
-        if block.kept and block.kind != "title":
+        if block.in_body:
             reason = chrome_reason(block.text)
             if reason:
                 block.remove(reason)

@@ -1,0 +1,1 @@
+"""A batch run: engines, the run state, the outputs."""

@@ -1,0 +1,28 @@
+"""What a batch run can be told (`RunConfig`), with each default read from its one
+home: the CLI's option defaults are these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cleaner import profile as site_profile
+from cleaner.batch.workers import DEFAULT_MAX_MEMORY
+from cleaner.dedup import DEFAULT_KEEP, DEFAULT_THRESHOLD
+from cleaner.dedup.signatures import DEFAULT_NUM_PERM
+from cleaner.inputs.base import DEFAULT_MAX_BYTES
+from cleaner.timelimit import DEFAULT_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """Everything a batch run can be told; defaults are the CLI's defaults."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    num_perm: int = DEFAULT_NUM_PERM
+    max_bytes: int = DEFAULT_MAX_BYTES
+    profile: site_profile.ProfileConfig = field(default_factory=site_profile.ProfileConfig)
+    jobs: int | None = None  # worker processes (None: every core)
+    timeout: float = DEFAULT_TIMEOUT  # seconds per page before it is an error
+    max_memory: int | None = DEFAULT_MAX_MEMORY  # bytes a worker may use (None: no cap)
+    keep: str = DEFAULT_KEEP  # which copy of a duplicate cluster is kept (KEEP_POLICIES)
+    index: str | None = None  # a persistent dedup index (SQLite file) across runs

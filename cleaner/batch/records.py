@@ -1,0 +1,238 @@
+"""A cleaned page as the batch run keeps and writes it: its documents.jsonl record.
+
+The record is serialised once, where the page is cleaned (`prepare`, in a
+worker), in two parts around the dedup verdict, which is only known at the
+end of the run (`record_parts`, `record_line`); the page itself travels as
+plain values (`pack`, `unpack`), which pickle fast.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from cleaner import profile as site_profile
+from cleaner.document import Block, Document
+
+
+def layout(doc: Document) -> str:
+    """The page's blocks in page order, a letter each: `t` the title, `k` kept (the
+    n-th `k` is the n-th paragraph of the record's text), `r` removed (the n-th `r`
+    is the n-th entry of `removed`). With it, a report can show the page whole.
+
+    Example:
+        >>> layout(Document("x", "text", [Block("Menu", "line", False, "navigation"),
+        ...                               Block("A title", "title"), Block("Body.", "paragraph")]))
+        'rtk'
+    """
+    return "".join("r" if not b.kept else "t" if b.kind == "title" else "k" for b in doc.blocks)
+
+
+def document_record(doc: Document, duplicate_of: str | None, similarity: float | None,
+                    cluster: str | None = None) -> dict:
+    """The documents.jsonl record of a document."""
+    return {
+        "id": doc.id,
+        "source": doc.source,
+        "url": doc.url,
+        "kind": doc.kind,
+        "title": doc.title,
+        "date": doc.date,
+        "text": doc.text,
+        "duplicate_of": duplicate_of,
+        "similarity": None if similarity is None else round(similarity, 4),
+        "cluster": cluster or doc.id,
+        "removed": doc.removed,
+        "language": doc.meta.get("language"),
+        "encoding": doc.meta.get("encoding"),
+        "layout": layout(doc),
+        # a JSONL record's other fields, passed through (never over our own keys)
+        **{k: v for k, v in (doc.meta.get("fields") or {}).items() if k not in _OWN_KEYS},
+    }
+
+
+#: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
+_HEAD_KEYS = ("id", "source", "url", "kind", "title", "date", "text")
+_TAIL_KEYS = ("removed", "language", "encoding", "layout")
+_OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
+                       "text_path"))
+
+
+def record_parts(doc: Document) -> tuple[str, str]:
+    """A page's documents.jsonl line, serialised once, minus the dedup verdict.
+
+    `record_line` joins the parts with the verdict into exactly the line
+    `json.dumps(document_record(...))` gives, without keeping the page's
+    objects around for the writing pass.
+    """
+    record = document_record(doc, None, None, None)
+    # allow_nan=False: documents.jsonl is strict JSON, or the page is an error record
+    head = json.dumps({k: record[k] for k in _HEAD_KEYS}, ensure_ascii=False, allow_nan=False)
+    tail = json.dumps({k: v for k, v in record.items() if k not in _HEAD_KEYS
+                       and k not in ("duplicate_of", "similarity", "cluster")},
+                      ensure_ascii=False, allow_nan=False)
+    return head[:-1], tail[1:-1]
+
+
+def record_line(head: str, tail: str, duplicate_of: str | None, similarity: float | None,
+                 cluster: str, text_path: str | None) -> str:
+    verdict: dict[str, Any] = {
+        "duplicate_of": duplicate_of,
+        "similarity": None if similarity is None else round(similarity, 4),
+        "cluster": cluster,
+    }
+    middle = json.dumps(verdict, ensure_ascii=False)[1:-1]
+    end = json.dumps({"text_path": text_path}, ensure_ascii=False)[1:-1] if text_path else ""
+    return f"{head}, {middle}, {tail}" + (f", {end}" if end else "") + "}"
+
+
+class PackedDocument(NamedTuple):
+    """A Document as plain values (pickles and packs fast; `pack`, `unpack`)."""
+
+    id: str
+    kind: str
+    source: str | None
+    url: str | None
+    title: str | None
+    date: str | None
+    chars_in: int
+    meta: dict
+    texts: list[str]
+    kinds: list[str]
+    kept: list[bool]
+    reasons: list[str | None]
+    scores: list[float | None]
+
+
+def pack(doc: Document) -> PackedDocument:
+    """A page as plain values (pickles fast); `unpack` makes it a Document again."""
+    blocks = doc.blocks
+    return PackedDocument(
+        doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
+        [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
+        [b.reason for b in blocks], [b.score for b in blocks])
+
+
+def unpack(packed: PackedDocument) -> Document:
+    blocks = [Block(*fields) for fields in zip(packed.texts, packed.kinds, packed.kept,
+                                                packed.reasons, packed.scores, strict=True)]
+    return Document(packed.id, packed.kind, blocks, packed.source, packed.url, packed.title,
+                    packed.date, packed.chars_in, packed.meta)
+
+
+#: (shingle set, MinHash signature) of a page's body text (`signatures.sign`).
+Signed = tuple[np.ndarray, np.ndarray]
+
+
+class CleanedPage(NamedTuple):
+    """What a batch run keeps of a cleaned page, made where the page was cleaned.
+
+    A worker sends this instead of the `Document`: the record's JSON, the
+    plain-values copy for the spool, and the body lines with their profile
+    keys are made next to the cleaning, so the process that writes has little
+    left to do per page.
+    """
+
+    id: str
+    chars_in: int
+    title: str | None
+    text: str
+    head: str  # the documents.jsonl line before the dedup verdict (`record_parts`)
+    tail: str  # ... and after it
+    packed: PackedDocument
+    site: str  # `profile.site_key`
+    date: str | None
+    source: str | None
+    texts: list[str]  # kept body blocks (the title left out): what dedup and the profile see
+    keys: list[str]  # their `profile.line_key`s
+    signed: Signed | None  # of the body, or None to sign later
+
+
+class PageError(NamedTuple):
+    """A page that could not be cleaned: its errors.jsonl record."""
+
+    source: str | None
+    error: str
+
+    def record(self) -> dict[str, str | None]:
+        return {"source": self.source, "error": self.error}
+
+
+#: What an engine gives back for each input, in input order.
+Outcome = CleanedPage | PageError
+
+
+def prepare(doc: Document, signed: Signed | None = None) -> CleanedPage:
+    """A cleaned page as the batch run keeps it (see `CleanedPage`)."""
+    texts = [b.text for b in doc.body_blocks()]
+    head, tail = record_parts(doc)
+    return CleanedPage(doc.id, doc.chars_in, doc.title, doc.text, head, tail, pack(doc),
+                       site_profile.site_key(doc), doc.date, doc.source, texts,
+                       [site_profile.line_key(t) for t in texts], signed)
+
+
+class SpooledPage(NamedTuple):
+    """A cleaned page as the run's spool keeps it for the writing pass."""
+
+    id: str
+    chars_in: int
+    title: str | None
+    text: str
+    head: str
+    tail: str
+    packed: PackedDocument
+
+    @classmethod
+    def of(cls, page: CleanedPage) -> SpooledPage:
+        return cls(page.id, page.chars_in, page.title, page.text, page.head, page.tail,
+                   page.packed)
+
+
+class SpooledBody(NamedTuple):
+    """What dedup and the site profile need of a cleaned page (the run's `bodies` spool)."""
+
+    id: str
+    relpath: str  # the input's relpath: its text file's name derives from it
+    site: str
+    date: str | None
+    source: str | None
+    texts: list[str]
+    keys: list[str]
+    signed: Signed | None
+
+    @classmethod
+    def of(cls, page: CleanedPage, relpath: str) -> SpooledBody:
+        return cls(page.id, relpath, page.site, page.date, page.source, page.texts, page.keys,
+                   page.signed)
+
+
+#: Tags of the two kinds of spool entries on disk.
+_PAGE_TAG, _ERROR_TAG = "doc", "error"
+
+
+def spool_entry(item: SpooledPage | PageError) -> tuple:
+    """The plain values a spool entry is stored as (`statefile`: data only)."""
+    if isinstance(item, PageError):
+        return _ERROR_TAG, item.record()
+    return (_PAGE_TAG, *item)
+
+
+def from_spool(entry: list) -> SpooledPage | PageError:
+    """The spool entry read back (its shape checked by `state.SPOOL_ENTRY`)."""
+    if entry[0] == _ERROR_TAG:
+        return PageError(entry[1].get("source"), entry[1]["error"])
+    page = SpooledPage(*entry[1:])
+    return page._replace(packed=PackedDocument(*page.packed))
+
+
+def body_from_spool(entry: list) -> SpooledBody:
+    """A `bodies` spool entry read back (its shape checked by `state.BODY_ENTRY`)."""
+    body = SpooledBody(*entry)
+    return body if body.signed is None else body._replace(signed=tuple(body.signed))
+
+
+__all__ = ["CleanedPage", "Outcome", "PackedDocument", "PageError", "Signed", "SpooledBody",
+           "SpooledPage", "body_from_spool", "document_record", "from_spool", "layout", "pack",
+           "prepare", "record_line", "record_parts", "spool_entry", "unpack"]

@@ -1,0 +1,389 @@
+"""A batch run: every input cleaned (by an engine), then the site profile, dedup
+and the outputs, streaming and resumable.
+
+Per batch, after every page is cleaned (`cleaner.clean`, on the engine's
+workers): site profile -> dedup -> outputs. Errors are caught at the
+document boundary (`task.Task`) and become error records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from cleaner import profile as site_profile
+from cleaner.batch.config import RunConfig
+from cleaner.batch.local import LocalEngine
+from cleaner.batch.outdir import DOCUMENTS_FILE, ERRORS_FILE, TEXT_DIR, OutDir, is_device_error
+from cleaner.batch.outputs import RunWriter, assign_text_paths
+from cleaner.batch.records import (
+    CleanedPage,
+    PageError,
+    SpooledBody,
+    SpooledPage,
+    record_line,
+    record_parts,
+    unpack,
+)
+from cleaner.batch.state import RunState, Spool, run_key
+from cleaner.batch.statefile import StateError
+from cleaner.batch.task import Engine, SignFuture
+from cleaner.dedup import Deduper, DedupItem, Verdict
+from cleaner.inputs.base import STDIN, Input
+from cleaner.inputs.containers import expand
+from cleaner.inputs.files import has_containers, list_files
+
+
+class OutputError(OSError):
+    """The output could not be written (a full disk): the run stopped; the message
+    says what was published and how to finish."""
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """The figures the closing summary line reports."""
+
+    read: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    chars_in: int = 0
+    chars_out: int = 0
+    seconds: float = 0.0
+    resumed_at: int | None = None  # inputs already done when this run resumed
+    already_complete: bool = False  # the same run had finished: nothing was done
+    notice: str | None = None  # why an earlier run's state was not used, if it was not
+
+    def line(self) -> str:
+        rate = self.read / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"read {self.read}, kept {self.kept}, duplicates {self.duplicates}, "
+            f"errors {self.errors}; characters in {self.chars_in:,}, out {self.chars_out:,}; "
+            f"{self.seconds:.1f} s ({rate:.1f} pages/s)"
+        )
+
+
+#: Pages per signing task when an engine signs the pages the profile changed,
+RESIGN_CHUNK = 256
+#: and tasks in flight.
+RESIGN_IN_FLIGHT = 4
+
+
+def _signed_by(engine: Engine, items: Iterator[DedupItem],
+               num_perm: int) -> Iterator[DedupItem]:
+    """The items, in order, with every missing signature made by `engine.sign_many`
+    (a task on its workers), a few chunks in flight; an engine that leaves the
+    signing to the run leaves them missing (dedup signs them)."""
+    window: deque[tuple[list[DedupItem], list[int], SignFuture | None]] = deque()
+
+    def done(chunk: list[DedupItem], need: list[int],
+             future: SignFuture | None) -> list[DedupItem]:
+        if future is not None:
+            for k, signed in zip(need, future.result(), strict=True):
+                chunk[k] = chunk[k]._replace(signed=signed)
+        return chunk
+
+    chunk: list[DedupItem] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == RESIGN_CHUNK:
+            window.append(_submit_signing(engine, chunk, num_perm))
+            chunk = []
+            if len(window) > RESIGN_IN_FLIGHT:
+                yield from done(*window.popleft())
+    if chunk:
+        window.append(_submit_signing(engine, chunk, num_perm))
+    while window:
+        yield from done(*window.popleft())
+
+
+def _submit_signing(engine: Engine, chunk: list[DedupItem],
+                    num_perm: int) -> tuple[list[DedupItem], list[int], SignFuture | None]:
+    need = [k for k, item in enumerate(chunk) if item.signed is None]
+    future = engine.sign_many([chunk[k].text for k in need], num_perm) if need else None
+    return chunk, need, future
+
+
+class Progress(Protocol):
+    """What `run` reports progress to: one `update` per page, `close` at the end."""
+
+    def update(self, pages: int = 1) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def run(
+    paths: Sequence[str],
+    outdir: Path,
+    config: RunConfig | None = None,
+    progress: Callable[[int | None], Progress] | None = None,
+    engine: Engine | None = None,
+    restart: bool = False,
+) -> RunSummary:
+    """Clean every input under `paths` into `outdir`; returns the run's figures.
+
+    Streaming: inputs are listed (page files) and read (containers' records)
+    as the engine (default: a `LocalEngine` with `config.jobs` processes and
+    `config.timeout`) asks for them; cleaned pages are spooled to disk in
+    input order and the site profile is learnt on the way; then the spool is
+    read twice, to deduplicate and to write. The output is the same whatever
+    the engine or the number of workers.
+
+    Resumable (`runstate`): run again with the same arguments after being
+    killed, it goes on from its last checkpoint and ends with the output an
+    uninterrupted run gives; a finished run is not run again. `restart`
+    starts from scratch. (Input from stdin is never resumed.)
+
+    `progress(total)` makes a progress reporter (a bar; total None when the
+    inputs include containers, whose page count is unknown until read).
+    Raises FileNotFoundError for a path that does not exist (a usage error).
+    """
+    start = time.perf_counter()
+    config = config or RunConfig()
+    outdir = Path(outdir)
+    files = list_files(paths, exclude=outdir)
+    total = None if has_containers(files) else len(files)
+    with OutDir(outdir) as out:
+        out.check()  # no link among OUTDIR's own entries
+        out.lock()  # one run at a time in OUTDIR
+        settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "jobs"}
+        key = run_key(paths, files, settings)
+        state = RunState(out, key, restart=restart, resumable=STDIN not in paths)
+        notice = state.notice
+        try:
+            try:
+                summary = _run(files, out, config, state, total, progress, engine)
+            except StateError as exc:  # the state changed under this run: once more, afresh
+                notice = f"the run state could not be read back ({exc}); started afresh"
+                state = RunState(out, key, restart=True)
+                summary = _run(files, out, config, state, total, progress, engine)
+        except OSError as exc:
+            if isinstance(exc, OutputError) or not is_device_error(exc):
+                raise
+            raise OutputError(exc.errno, f"{exc.strerror or exc} while writing the run's "
+                              f"state in {outdir}: nothing new was published; free some space "
+                              "and run the same command again to finish (it resumes from its "
+                              "last checkpoint)") from exc
+    summary.notice = notice
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _run(files: list[tuple[str, str]], out: OutDir, config: RunConfig, state: RunState,
+         total: int | None, progress: Callable[[int | None], Progress] | None,
+         engine: Engine | None) -> RunSummary:
+    """`run` once its output folder is locked and its state read."""
+    start = time.perf_counter()
+    if state.complete is not None:
+        summary = RunSummary(**{k: v for k, v in state.complete.items()
+                                if k in RunSummary.__dataclass_fields__
+                                and k not in ("seconds", "resumed_at", "already_complete",
+                                              "notice")})
+        summary.already_complete = True
+        return summary
+    summary = RunSummary(resumed_at=state.inputs_done if state.resumed else None)
+    spool = state.pages()  # every outcome, whole
+    bodies = state.bodies()  # what dedup and the site profile need
+    try:
+        learner = site_profile.ProfileLearner(config.profile)
+        seen_ids: set[str] = set()  # a document id is used once (JSONL records bring theirs)
+        for body in bodies if state.inputs_done else ():
+            learner.add_keys(body.site, body.keys)
+            seen_ids.add(body.id)
+        if engine is None:
+            engine = LocalEngine(config.jobs, config.timeout, config.max_memory)
+        # the site profile an engine learnt itself (a reduction on a cluster) is
+        # used unless this run resumes (part of its pages were cleaned before)
+        # or turned a cleaned page away (the reduction counted it)
+        profile_elsewhere = not state.resumed
+        if not state.cleaned:
+            turned_away = _clean_into(files, config, engine, state, spool, bodies, learner,
+                                      seen_ids, progress(total) if progress else None)
+            profile_elsewhere = profile_elsewhere and not turned_away
+        del seen_ids
+
+        saved = state.saved_verdicts({body.id for body in bodies})
+        with Deduper(threshold=config.threshold, num_perm=config.num_perm, path=config.index,
+                     keep=config.keep) as deduper:
+            if saved is None:
+                profile = engine.site_profile(config.profile) if profile_elsewhere else None
+                if profile is None:  # learnt here (also when the engine lost part of it)
+                    profile = learner.profile()
+                verdicts, dropped = _deduplicate(bodies, profile, config, engine, deduper)
+                saved = (verdicts, dropped, deduper.pending_index)
+                state.save_verdicts(saved)  # before the index changes: see runstate
+            verdicts, dropped, pending = saved
+            deduper.commit_index(pending)
+        _write(out, spool, bodies, verdicts, dropped, summary)
+        summary.seconds = time.perf_counter() - start
+        state.finish({k: getattr(summary, k) for k in
+                      ("read", "kept", "duplicates", "errors", "chars_in", "chars_out")})
+    finally:
+        spool.close()
+        bodies.close()
+    return summary
+
+
+def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Engine,
+                state: RunState, spool: Spool[SpooledPage | PageError],
+                bodies: Spool[SpooledBody], learner: site_profile.ProfileLearner,
+                seen_ids: set[str], reporter: Progress | None) -> int:
+    """Clean the inputs after the last checkpoint into the spools, checkpointing.
+
+    Returns how many cleaned pages were turned away: an id already used.
+    """
+    turned_away = 0
+    done = state.inputs_done
+    inputs = itertools.islice(expand(files, config.max_bytes, config.timeout), done, None)
+    in_flight: deque[Input] = deque()  # handed to the engine, outcome not back yet
+
+    def feed() -> Iterator[Input]:
+        for inp in inputs:
+            in_flight.append(inp)
+            yield inp
+
+    if reporter is not None and done:
+        reporter.update(done)
+    since = 0
+    try:
+        for outcome in engine.map(feed(), config):
+            inp = in_flight.popleft()
+            if isinstance(outcome, CleanedPage) and outcome.id in seen_ids:
+                taken = outcome.id
+                outcome = PageError(inp.source, f"id {taken!r} was given to an earlier record"
+                                    if inp.doc_id is not None else
+                                    f"this page's id {taken!r} is an earlier record's")
+                turned_away += 1
+            if isinstance(outcome, CleanedPage):
+                seen_ids.add(outcome.id)
+                spool.append(SpooledPage.of(outcome))
+                learner.add_keys(outcome.site, outcome.keys)
+                bodies.append(SpooledBody.of(outcome, inp.relpath))
+            else:
+                spool.append(outcome)
+            done += 1
+            since += 1
+            if state.due(since):
+                state.checkpoint(done, spool.sync(), bodies.sync())
+                since = 0
+            if reporter is not None:
+                reporter.update(1)
+    finally:
+        if reporter is not None:
+            reporter.close()
+    state.checkpoint(done, spool.sync(), bodies.sync(), cleaned=True)
+    return turned_away
+
+
+def _deduplicate(bodies: Spool[SpooledBody], profile: dict[str, set[str]], config: RunConfig,
+                 engine: Engine, deduper: Deduper) -> tuple[dict[str, Verdict],
+                                                            dict[str, list[int]]]:
+    """The dedup verdicts of the spooled pages, site repeats removed first; and
+    which blocks each page that lost site repeats loses."""
+    dropped: dict[str, list[int]] = {}
+
+    def documents() -> Iterator[DedupItem]:
+        """Each page as dedup sees it: its body text with the profile applied."""
+        for body in bodies:
+            signed = body.signed
+            drop = site_profile.repeats_to_remove(body.site, body.texts, profile, config.profile,
+                                                  body.keys)
+            texts = body.texts
+            if drop:  # the text changed since it was signed: sign it again
+                dropped[body.id] = drop
+                texts = site_profile.without_repeats(texts, drop)
+                signed = None
+            text = "\n\n".join(texts)
+            yield DedupItem(body.id, text, len(text), body.date, body.source, signed)
+
+    # pages changed by the profile, signed by the engine if it signs
+    items = _signed_by(engine, documents(), config.num_perm)
+    # an engine may group the band keys by bucket itself (a shuffle on a cluster)
+    verdicts = deduper.cluster(items, buckets=engine.buckets(), defer_index=True)
+    return verdicts, dropped
+
+
+def _write(out: OutDir, spool: Spool[SpooledPage | PageError], bodies: Spool[SpooledBody],
+           verdicts: dict[str, Verdict],
+           dropped: dict[str, list[int]], summary: RunSummary) -> None:
+    """Write text/, documents.jsonl and errors.jsonl from the spool and the verdicts.
+
+    A text file the file system refuses (a name it cannot hold, a folder in
+    the way) is an error record, and the document's record says no text
+    file; a full disk stops the run with an `OutputError` saying what was
+    published (whole lines only) and that the same command finishes it.
+    """
+    kept = [body.relpath for body in bodies if _verdict(verdicts, body.id).kept]
+    names = iter(assign_text_paths(kept))
+    del kept
+    writer = RunWriter(out)
+    try:
+        for entry in spool:
+            summary.read += 1
+            if isinstance(entry, PageError):
+                writer.add_error(entry.record())
+                summary.errors += 1
+                continue
+            summary.chars_in += entry.chars_in
+            verdict = _verdict(verdicts, entry.id)
+            dup = verdict.duplicate_of
+            text, head, tail = entry.text, entry.head, entry.tail
+            if entry.id in dropped:  # site repeats removed: the record changes, rebuild it
+                doc = unpack(entry.packed)
+                site_profile.remove_repeats(doc, dropped[entry.id])  # as decided for dedup
+                text = doc.text
+                head, tail = record_parts(doc)
+            name = None
+            if dup is None:
+                name = next(names)
+                summary.kept += 1
+                summary.chars_out += len(text)
+                try:
+                    writer.write_text(name, entry.title, text)
+                except OSError as exc:
+                    if is_device_error(exc):
+                        raise
+                    writer.add_error({"source": entry.packed.source,
+                                      "error": "cannot write its text "
+                                      f"file {TEXT_DIR}/{name} ({exc.strerror or exc}); its "
+                                      f"record in {DOCUMENTS_FILE} has the text"})
+                    summary.errors += 1
+                    name = None
+            else:
+                summary.duplicates += 1
+            writer.add_document_line(record_line(
+                head, tail, dup, verdict.similarity, verdict.cluster,
+                f"{TEXT_DIR}/{name}" if name is not None else None))
+        writer.close()
+    except OSError as exc:
+        if not is_device_error(exc):
+            raise
+        try:
+            writer.close()  # publishes the lists' whole lines (if not done already)
+        except OSError:
+            pass  # the same failure again: the lists are published whole all the same
+        raise OutputError(exc.errno, _full_message(out, writer, exc)) from exc
+    finally:
+        writer.close()
+
+
+def _verdict(verdicts: dict[str, Verdict], doc_id: str) -> Verdict:
+    try:
+        return verdicts[doc_id]
+    except KeyError:
+        raise StateError(f"no dedup verdict for page {doc_id!r}") from None
+
+
+def _full_message(out: OutDir, writer: RunWriter, exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"{exc.strerror or exc}{where} while writing the output to {out.path}: "
+            f"{DOCUMENTS_FILE} and {ERRORS_FILE} were published with the "
+            f"{writer.lines_published(DOCUMENTS_FILE):,} and "
+            f"{writer.lines_published(ERRORS_FILE):,} whole lines written before it; free "
+            "some space and run the same command again to finish (it resumes)")

@@ -1,0 +1,1 @@
+"""`cleaner eval`: the benchmark sets, the metric, the run and its table."""

@@ -1,0 +1,1 @@
+"""Bytes in: files, folders, compression, WARC, JSONL, stdin; decoding and sniffing."""

@@ -1,0 +1,1 @@
+"""Language: the language guess, dates and bylines, the unspaced-script rule."""
