@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
+from cleaner import profile as site_profile
 from cleaner.batch.config import RunConfig
 from cleaner.batch.local import LocalEngine
 from cleaner.batch.run import run
@@ -180,7 +181,6 @@ def test_dask_learns_the_site_profile_as_a_reduction_with_the_same_result(tmp_pa
 def test_profile_samples_merge_to_the_sequential_profile_in_any_order() -> None:
     import random
 
-    from cleaner import profile as site_profile
     from cleaner.clean import clean
 
     pages = [clean(p.read_bytes(), source=str(p))
@@ -274,3 +274,29 @@ def test_an_engine_that_leaves_signing_to_the_run_leaves_the_signatures_missing(
              for i in range(5)]
     out = list(pipeline._signed_by(LocalEngine(jobs=1), iter(items), 64))
     assert out == items
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_every_engine_has_every_step_of_the_engine_contract(engine: str) -> None:
+    """The run calls each step of `task.Engine` without asking which engine it has:
+    every engine must have them all, with the contract's parameters."""
+    import inspect
+
+    from cleaner.batch.dask_engine import DaskEngine
+    from cleaner.batch.task import Engine
+
+    cls = {"local": LocalEngine, "dask": DaskEngine}[engine]
+    steps = [name for name, value in vars(Engine).items()
+             if callable(value) and not name.startswith("_")]
+    assert sorted(steps) == ["buckets", "map", "sign_many", "site_profile"]
+    for step in steps:
+        wanted = list(inspect.signature(getattr(Engine, step)).parameters)
+        assert list(inspect.signature(getattr(cls, step)).parameters) == wanted, step
+    assert isinstance(cls.name, str)
+
+
+def test_the_local_engine_leaves_the_optional_steps_to_the_run() -> None:
+    engine = LocalEngine(jobs=1)
+    assert engine.site_profile(site_profile.ProfileConfig()) is None
+    assert engine.sign_many(["a text"], 64) is None
+    assert engine.buckets() is None

@@ -45,7 +45,7 @@ from cleaner.benchmarks.quality import Quality, random_pair_max, score
 from cleaner.benchmarks.report import corpus_figures, table
 from cleaner.dedup import DEFAULT_THRESHOLD, DedupConfig, DedupItem
 from cleaner.dedup.batch import DEFAULT_CHUNK, BatchDedup
-from cleaner.dedup.shingles import DEFAULT_WORD_SHINGLE, normalise, shingles
+from cleaner.dedup.shingles import DEFAULT_WORD_SHINGLE, comparable_tokens, shingles
 from cleaner.dedup.signatures import (
     DEFAULT_NUM_PERM,
     exact_jaccard,
@@ -127,7 +127,7 @@ def measure_speed(texts: Sequence[str], sample_size: int, seed: int
     ours_all = _rate(len(texts), lambda: _ours_text(texts, sets))
     picked = sorted(random.Random(seed).sample(range(len(texts)), min(sample_size, len(texts))))
     sample = [texts[i] for i in picked]
-    tokens = [normalise(text) for text in sample]
+    tokens = [comparable_tokens(text) for text in sample]
     work = {
         "ours_text": lambda: _ours_text(sample),
         "datasketch_text": lambda: _datasketch([lambda t=t: shingles(t) for t in sample]),

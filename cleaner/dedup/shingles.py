@@ -1,7 +1,7 @@
 """Turn a text into the set of shingles its MinHash signature is built from.
 
 Two copies of a page that differ only in case, Unicode form, punctuation or
-spacing must give the same shingles, so everything goes through `normalise`
+spacing must give the same shingles, so everything goes through `comparable_tokens`
 first. Word n-grams suit spaced scripts; Chinese, Japanese, Thai and other
 scripts written without spaces between words have no usable word boundaries,
 so for them we shingle characters instead (the rule, `is_unspaced`, lives in
@@ -57,7 +57,7 @@ _TOKEN_RE = re.compile(rf"[\w{_combining_mark_class()}]+")
 #: A run of word characters: the token when the text holds no combining marks.
 _WORD_RE = re.compile(r"\w+")
 
-def normalise(text: str) -> list[str]:
+def comparable_tokens(text: str) -> list[str]:
     """Split text into comparable tokens: NFKC, casefolded, punctuation dropped.
 
     NFKC folds full-width letters, ligatures and compatibility forms onto their
@@ -66,7 +66,7 @@ def normalise(text: str) -> list[str]:
     re-punctuated copies tokenise identically.
 
     Example:
-        >>> normalise("Hello,  WORLD! Straße ＡＢＣ")
+        >>> comparable_tokens("Hello,  WORLD! Straße ＡＢＣ")
         ['hello', 'world', 'strasse', 'abc']
     """
     if text.isascii():  # NFKC changes no ASCII text, and casefold is lower
@@ -126,10 +126,10 @@ def shingles(text: str, n: int = DEFAULT_WORD_SHINGLE) -> set[str]:
     """
     if n < 1:
         raise ValueError(f"shingle size n must be at least 1, got {n}")
-    tokens = normalise(text)
+    tokens = comparable_tokens(text)
     if is_unspaced(tokens):
         return _ngrams("".join(tokens), CHAR_SHINGLE, "")
     return _ngrams(tokens, n, " ")
 
 
-__all__ = ["CHAR_SHINGLE", "DEFAULT_WORD_SHINGLE", "normalise", "shingles"]
+__all__ = ["CHAR_SHINGLE", "DEFAULT_WORD_SHINGLE", "comparable_tokens", "shingles"]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xxhash
 
-from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE, normalise
+from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE, comparable_tokens
 from cleaner.lang.scripts import is_unspaced
 
 if TYPE_CHECKING:
@@ -135,11 +135,11 @@ def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
 def shingle_set(text: str, n: int = DEFAULT_WORD_SHINGLE) -> np.ndarray:
     """The text's shingle set as sorted unique uint64 hashes.
 
-    Word n-grams of the normalised tokens (`shingles.normalise`); for text
+    Word n-grams of the normalised tokens (`shingles.comparable_tokens`); for text
     mostly in an unspaced script (Chinese, Japanese, Thai...), character
     5-grams of the text with spaces and punctuation removed.
     """
-    tokens = normalise(text)
+    tokens = comparable_tokens(text)
     if is_unspaced(tokens):
         return np.unique(gram_hashes(token_hashes(list("".join(tokens))), CHAR_SHINGLE))
     return np.unique(gram_hashes(token_hashes(tokens), n))

@@ -23,7 +23,7 @@ import pytest
 from cleaner.dedup import Deduper, Match, Verdict
 from cleaner.dedup.bands import band_keys, choose_bands
 from cleaner.dedup.cluster import UnionFind
-from cleaner.dedup.shingles import normalise, shingles
+from cleaner.dedup.shingles import comparable_tokens, shingles
 from cleaner.dedup.signatures import exact_jaccard as set_jaccard
 from cleaner.dedup.signatures import minhash_values, shingle_set
 
@@ -89,14 +89,15 @@ def replace_word(text: str, index: int, new: str) -> str:
 # --- shingles ------------------------------------------------------------------------------
 
 
-def test_normalise_folds_case_width_and_punctuation() -> None:
-    assert normalise("Hello,  WORLD!\nStraße — ＡＢＣ") == ["hello", "world", "strasse", "abc"]
+def test_comparable_tokens_folds_case_width_and_punctuation() -> None:
+    assert comparable_tokens("Hello,  WORLD!\nStraße — ＡＢＣ") == [
+        "hello", "world", "strasse", "abc"]
 
 
-def test_normalise_keeps_combining_marks_inside_words() -> None:
+def test_comparable_tokens_keeps_combining_marks_inside_words() -> None:
     # Python's \w alone would split these words at every vowel sign.
-    assert normalise("नमस्ते दुनिया") == ["नमस्ते", "दुनिया"]
-    assert normalise("ที่นี่") == ["ที่นี่"]
+    assert comparable_tokens("नमस्ते दुनिया") == ["नमस्ते", "दुनिया"]
+    assert comparable_tokens("ที่นี่") == ["ที่นี่"]
 
 
 def test_word_shingles_are_five_word_ngrams() -> None:
@@ -138,7 +139,7 @@ def test_unspaced_script_uses_character_shingles() -> None:
 def test_thai_and_other_unspaced_scripts_use_character_shingles_too() -> None:
     # Not only Han and kana: Thai is written without spaces between words as well.
     text = "วันนี้ฝนตกหนักมาก ถนนหลายสายในกรุงเทพน้ำท่วม"
-    joined = "".join(normalise(text))
+    joined = "".join(comparable_tokens(text))
     assert shingles(text) == {joined[i : i + 5] for i in range(len(joined) - 4)}
 
 
@@ -230,7 +231,7 @@ def test_lsh_shortlists_nearly_all_pairs_above_the_threshold() -> None:
     share a band. (With datasketch's default banding about 40% of pairs at
     J~0.8 would never reach verification.)"""
     bands, rows = choose_bands(0.8, 128)
-    vocabulary = sorted(set(normalise(f"{RIVER} {LIBRARY}")))
+    vocabulary = sorted(set(comparable_tokens(f"{RIVER} {LIBRARY}")))
     above = found = 0
     for seed in range(60):  # unrelated 120-word texts, each with two words replaced
         rng = random.Random(seed)
