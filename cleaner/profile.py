@@ -75,12 +75,6 @@ class ProfileLearner:
         self._pages: Counter[str] = Counter()
         self._counts: dict[str, Counter[str]] = {}
 
-    def add(self, doc: Document, keys: Sequence[str] | None = None) -> None:
-        """Count a page's kept body lines (`keys`: their `line_key`s, if known)."""
-        if keys is None:
-            keys = body_keys(doc)
-        self.add_keys(site_key(doc), keys)
-
     def add_keys(self, site: str, keys: Iterable[str]) -> None:
         """Count one page of `site` by its body lines' keys (a page's repeated line
         counts once); past `MAX_LEARN_PAGES` pages a site's counts stay as they are."""

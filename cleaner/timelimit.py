@@ -9,7 +9,7 @@
 2. A hard limit, for work inside one C call (libxml2 is quadratic in the
    attributes of one tag; a regular expression can backtrack for hours): the
    process doing the work is ended. The local engine's parent process kills
-   a worker that overruns (`engines`); in a Dask worker, where nothing
+   a worker that overruns (`batch.workers`); in a Dask worker, where nothing
    outside can tell which task is late, `hard_limit` arms faulthandler's
    watchdog, a C thread that needs no GIL and calls `_exit` at the deadline.
 """

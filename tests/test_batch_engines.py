@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
+from conftest import FIXTURES, SEEDS
 
-from cleaner import profile as site_profile
 from cleaner.batch.config import RunConfig
 from cleaner.batch.local import LocalEngine
 from cleaner.batch.run import run
@@ -178,27 +177,6 @@ def test_dask_learns_the_site_profile_as_a_reduction_with_the_same_result(tmp_pa
     assert b'"reason": "site-repeat"' in outs[0]["documents.jsonl"]
 
 
-def test_profile_samples_merge_to_the_sequential_profile_in_any_order() -> None:
-    import random
-
-    from cleaner.clean import clean
-
-    pages = [clean(p.read_bytes(), source=str(p))
-             for p in sorted((FIXTURES / "site_profile").glob("*.txt"))]
-    learner = site_profile.ProfileLearner()
-    for doc in pages:
-        learner.add(doc)
-    expected = learner.profile()
-    assert expected  # the fixture has a template to learn
-    parts = [site_profile.sample_pages([(i, site_profile.site_key(doc),
-                                         site_profile.body_keys(doc))])
-             for i, doc in enumerate(pages)]
-    for seed in range(5):
-        random.Random(seed).shuffle(parts)
-        merged = site_profile.merge_samples(site_profile.merge_samples(*parts[:2]), *parts[2:])
-        assert site_profile.profile_of_sample(merged) == expected
-
-
 CRASH_MARK = "THIS PAGE KILLS ITS WORKER"
 
 
@@ -295,8 +273,31 @@ def test_every_engine_has_every_step_of_the_engine_contract(engine: str) -> None
     assert isinstance(cls.name, str)
 
 
-def test_the_local_engine_leaves_the_optional_steps_to_the_run() -> None:
-    engine = LocalEngine(jobs=1)
-    assert engine.site_profile(site_profile.ProfileConfig()) is None
-    assert engine.sign_many(["a text"], 64) is None
-    assert engine.buckets() is None
+def test_an_engine_without_every_step_is_refused_before_any_work(tmp_path) -> None:
+    class MapOnly:
+        name = "map-only"
+
+        def map(self, inputs, config):  # noqa: ANN001, ANN201 - a stand-in
+            yield from LocalEngine(jobs=1).map(inputs, config)
+
+    out = tmp_path / "out"
+    with pytest.raises(TypeError, match="has no site_profile, sign_many, buckets"):
+        run([str(SEEDS)], out, RunConfig(jobs=1), engine=MapOnly())
+    assert not out.exists()
+
+
+def test_an_engine_that_only_cleans_pages_gets_the_local_engines_output(tmp_path) -> None:
+    """With `EngineBase`, an engine needs only `map`: the run does the rest itself."""
+    from cleaner.batch.task import EngineBase
+
+    class MapOnly(EngineBase):
+        name = "map-only"
+
+        def map(self, inputs, config):  # noqa: ANN001, ANN201 - a stand-in
+            yield from LocalEngine(jobs=2).map(inputs, config)
+
+    folder = str(FIXTURES / "site_profile")
+    run([folder], tmp_path / "ref", RunConfig(jobs=1))
+    run([folder], tmp_path / "out", RunConfig(jobs=1), engine=MapOnly())
+    for name in ("documents.jsonl", "errors.jsonl"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()

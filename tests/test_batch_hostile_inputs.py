@@ -1,4 +1,4 @@
-"""Hostile and broken inputs through the real batch run (`pipeline.run`, one process).
+"""Hostile and broken inputs through the real batch run (`batch.run.run`, one process).
 
 Each input gives a clean result or exactly one clear, one-line record in
 errors.jsonl; never a crash, a hang or a change to the other pages of the run:

@@ -6,7 +6,7 @@ import trafilatura
 from conftest import FIXTURES
 
 from cleaner import clean
-from cleaner.extract.dom import page_lines
+from cleaner.extract.dom import walk
 from cleaner.extract.html import extract as extract_html
 
 PAGE = """<!doctype html><html><head><title>River rises | Valley News</title>
@@ -56,17 +56,17 @@ def test_chrome_rules_also_run_on_html_blocks() -> None:
     assert "Share this article" not in doc.text
 
 
-def test_page_lines_skip_scripts_and_keep_block_breaks() -> None:
-    lines = page_lines(trafilatura.load_html(PAGE))
+def test_the_walk_skips_scripts_and_keep_block_breaks() -> None:
+    lines = [line.text for line in walk(trafilatura.load_html(PAGE))]
     assert "Home World Sport" in lines
     assert not any("not text" in line for line in lines)
 
 
 def test_deeply_nested_page_does_not_exhaust_the_stack() -> None:
     html = "<html><body>" + "<div>" * 200 + "deep text" + "</div>" * 200 + "</body></html>"
-    assert "deep text" in page_lines(trafilatura.load_html(html))
+    assert "deep text" in [line.text for line in walk(trafilatura.load_html(html))]
     html = "<html><body>" + "<div>" * 50000 + "deep" + "</div>" * 50000 + "</body></html>"
-    assert isinstance(page_lines(trafilatura.load_html(html)), list)  # no RecursionError
+    assert isinstance(walk(trafilatura.load_html(html)), list)  # no RecursionError
 
 
 def test_syndicated_pages_share_title_and_most_of_the_text() -> None:

@@ -58,7 +58,23 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             for alias in node.names:  # `from a import b`: b may be a module of a
                 found.add(f"{module}.{alias.name}" if f"{module}.{alias.name}" in modules
                           else module)
-    return {m for m in found if m in modules and m != name and m.split(".")[0] == root}
+    found = {m for m in found if m in modules and m.split(".")[0] == root}
+    # importing a.b.c runs the package a.b first (unless the importer is inside
+    # it, when it is already running): a circle can pass through an __init__.py
+    parents = {package for module in found for package in _packages_of(module)
+               if package in modules and not _is_within(name, package)}
+    return (found | parents) - {name}
+
+
+def _packages_of(module: str) -> list[str]:
+    """The packages above a module, the root package left out (the public facade,
+    which imports from everywhere and is only ever imported from outside)."""
+    parts = module.split(".")
+    return [".".join(parts[:n]) for n in range(2, len(parts))]
+
+
+def _is_within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 def import_graph(package: Path) -> dict[str, set[str]]:
@@ -148,6 +164,19 @@ def test_the_detector_finds_a_circle_dodged_by_a_function_level_import(toy: Path
     graph = import_graph(toy)
     assert graph["toy.sub.b"] == {"toy.a"}
     assert circles(graph) == [["toy.a", "toy.sub.b"]]
+
+
+def test_the_detector_finds_a_circle_through_a_package_init(tmp_path: Path) -> None:
+    """`t.m` runs its __init__ (which imports `t.x.lines`) before `t.m.trees`: a module
+    importing `t.m.trees` from `t.x.lines` closes a circle Python cannot import."""
+    root = tmp_path / "t"
+    for folder in (root, root / "m", root / "x"):
+        folder.mkdir()
+        (folder / "__init__.py").write_text("")
+    (root / "m" / "__init__.py").write_text("from t.x import lines\n")
+    (root / "m" / "trees.py").write_text("X = 1\n")
+    (root / "x" / "lines.py").write_text("from t.m.trees import X\n")
+    assert circles(import_graph(root)) == [["t.m", "t.x.lines"]]
 
 
 def test_the_detector_finds_nothing_once_the_circle_is_gone(toy: Path) -> None:

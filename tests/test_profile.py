@@ -29,7 +29,7 @@ def _learn(docs: Sequence[Document]) -> dict[str, set[str]]:
     """The site profile of these pages, learnt as a batch run learns it (in input order)."""
     learner = ProfileLearner()
     for doc in docs:
-        learner.add(doc)
+        learner.add_keys(site_key(doc), body_keys(doc))
     return learner.profile()
 
 

@@ -1,6 +1,6 @@
 """The Dask engine: pages cleaned on a Dask cluster instead of local processes.
 
-`DaskEngine` has the same `map` as `engines.LocalEngine`: outcomes come back in
+`DaskEngine` has the same `map` as `local.LocalEngine`: outcomes come back in
 input order, so a run's output is byte for byte the same as with the local
 engine. Pages are sent in batches, a bounded window of them in flight, so the
 client's memory stays flat however many pages the run has.
@@ -28,11 +28,10 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from operator import getitem
-from typing import Any
 
 import dask
 import numpy as np
-from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin
+from distributed import Client, Future, KilledWorker, LocalCluster, Worker, WorkerPlugin
 
 from cleaner.batch.config import RunConfig
 from cleaner.batch.records import CleanedPage, Outcome, Signed
@@ -88,7 +87,7 @@ class LocalWorkerLimits(WorkerPlugin):
     def __init__(self, heap: int | None) -> None:
         self.heap = heap
 
-    def setup(self, worker: Any) -> None:
+    def setup(self, worker: Worker) -> None:
         die_with_parent(os.getppid())
         cap_memory(self.heap)
 
@@ -118,7 +117,7 @@ class DaskBuckets:
     split between groups.
     """
 
-    def __init__(self, client: Any, parts: int) -> None:
+    def __init__(self, client: Client, parts: int) -> None:
         self.client, self.parts = client, max(1, parts)
 
     def pairs(self, keys: np.ndarray, prints: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -160,7 +159,7 @@ class DaskEngine:
         self._samples: list = []
         self._profile_lost = False
         self._cluster = None
-        self._settings: Any = None
+        self._settings: dask.config.set | None = None
         if scheduler:
             self.client = Client(scheduler)
         else:
@@ -207,7 +206,7 @@ class DaskEngine:
         while pending:
             yield from self._outcomes(task, *pending.popleft())
 
-    def _outcomes(self, task: Task, batch: list[Input], future: Any) -> list[Outcome]:
+    def _outcomes(self, task: Task, batch: list[Input], future: Future) -> list[Outcome]:
         """A batch's outcomes; when its worker died (a crash, or the hard time limit),
         its pages again one at a time, so only the page at fault is an error."""
         try:

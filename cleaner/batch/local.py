@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import partial
 
-from cleaner import profile as site_profile
 from cleaner.batch.config import RunConfig
 from cleaner.batch.records import Outcome
-from cleaner.batch.task import PairFinder, SignFuture, Task, died, timed_out
+from cleaner.batch.task import EngineBase, Task, died, timed_out
 from cleaner.batch.workers import DEFAULT_MAX_MEMORY, WorkerPool, default_jobs, worker_heap
 from cleaner.inputs.base import Input
 from cleaner.lang.language import preload
@@ -32,10 +31,12 @@ IN_FLIGHT = 8
 #: Pages sent to a worker at once (amortises the inter-process round trip).
 BATCH = 4
 
-class LocalEngine:
+class LocalEngine(EngineBase):
     """Cleans pages in a pool of `jobs` worker processes (`workers.WorkerPool`).
 
-    Even with one job the page is cleaned in a worker process: only a separate
+    It leaves the optional steps of the contract (`EngineBase`) to the run: with
+    one machine, the run's own process does them as fast. Even with one job the
+    page is cleaned in a worker process: only a separate
     process can be stopped in the middle of a C call that overruns the time
     limit, or be held to a memory cap without risking the run itself.
     """
@@ -59,20 +60,6 @@ class LocalEngine:
             timeout=self.timeout, max_memory=worker_heap(self.max_memory), batch=BATCH,
             in_flight=self.jobs * IN_FLIGHT)
         yield from pool.map(inputs)
-
-
-    def site_profile(self, config: site_profile.ProfileConfig) -> dict[str, set[str]] | None:
-        """None: the run learns the site profile as the outcomes come in."""
-        return None
-
-    def sign_many(self, texts: list[str], num_perm: int) -> SignFuture | None:
-        """None: the run signs in batches in its own process (cheaper than a round
-        trip to a worker for the few pages the profile changes)."""
-        return None
-
-    def buckets(self) -> PairFinder | None:
-        """None: the run groups the band keys itself."""
-        return None
 
 
 __all__ = ["LocalEngine"]

@@ -220,12 +220,6 @@ class OutDir:
             raise UnsafeOutputError(f"{self.path / relpath} is not a plain file")
         return fd
 
-    def open_read(self, relpath: str) -> int:
-        """A read-only descriptor of the file `relpath` (never through a link)."""
-        folder, _, name = relpath.rpartition("/")
-        with self.folder(folder) as dir_fd:
-            return os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
-
     # -- deleting ----------------------------------------------------------
 
     def remove(self, relpath: str) -> None:

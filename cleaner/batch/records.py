@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from cleaner import profile as site_profile
+from cleaner.dedup.signatures import Signed
 from cleaner.document import Block, Document
 
 
@@ -78,6 +77,8 @@ def record_parts(doc: Document) -> tuple[str, str]:
 
 def record_line(head: str, tail: str, duplicate_of: str | None, similarity: float | None,
                  cluster: str, text_path: str | None) -> str:
+    """The documents.jsonl line of a page: `record_parts`' head and tail around
+    the dedup verdict and the text file's path (omitted when there is none)."""
     verdict: dict[str, Any] = {
         "duplicate_of": duplicate_of,
         "similarity": None if similarity is None else round(similarity, 4),
@@ -116,14 +117,11 @@ def pack(doc: Document) -> PackedDocument:
 
 
 def unpack(packed: PackedDocument) -> Document:
+    """The Document again (`pack`'s inverse), for a record that must be rebuilt."""
     blocks = [Block(*fields) for fields in zip(packed.texts, packed.kinds, packed.kept,
                                                 packed.reasons, packed.scores, strict=True)]
     return Document(packed.id, packed.kind, blocks, packed.source, packed.url, packed.title,
                     packed.date, packed.chars_in, packed.meta)
-
-
-#: (shingle set, MinHash signature) of a page's body text (`signatures.sign`).
-Signed = tuple[np.ndarray, np.ndarray]
 
 
 class CleanedPage(NamedTuple):
@@ -157,6 +155,7 @@ class PageError(NamedTuple):
     error: str
 
     def record(self) -> dict[str, str | None]:
+        """Its errors.jsonl line as a dict (key order: source, error)."""
         return {"source": self.source, "error": self.error}
 
 
@@ -164,13 +163,13 @@ class PageError(NamedTuple):
 Outcome = CleanedPage | PageError
 
 
-def prepare(doc: Document, signed: Signed | None = None) -> CleanedPage:
-    """A cleaned page as the batch run keeps it (see `CleanedPage`)."""
-    texts = [b.text for b in doc.body_blocks()]
+def prepare(doc: Document) -> CleanedPage:
+    """A cleaned page as the batch run keeps it (see `CleanedPage`), not signed yet:
+    the worker that cleaned it may sign it (`task.Task`)."""
     head, tail = record_parts(doc)
     return CleanedPage(doc.id, doc.chars_in, doc.title, doc.text, head, tail, pack(doc),
-                       site_profile.site_key(doc), doc.date, doc.source, texts,
-                       [site_profile.line_key(t) for t in texts], signed)
+                       site_profile.site_key(doc), doc.date, doc.source,
+                       [b.text for b in doc.body_blocks()], site_profile.body_keys(doc), None)
 
 
 class SpooledPage(NamedTuple):
@@ -186,6 +185,7 @@ class SpooledPage(NamedTuple):
 
     @classmethod
     def of(cls, page: CleanedPage) -> SpooledPage:
+        """What the writing pass needs of a cleaned page."""
         return cls(page.id, page.chars_in, page.title, page.text, page.head, page.tail,
                    page.packed)
 
@@ -204,6 +204,7 @@ class SpooledBody(NamedTuple):
 
     @classmethod
     def of(cls, page: CleanedPage, relpath: str) -> SpooledBody:
+        """What dedup and the profile need of a cleaned page, and its input's relpath."""
         return cls(page.id, relpath, page.site, page.date, page.source, page.texts, page.keys,
                    page.signed)
 
@@ -233,6 +234,6 @@ def body_from_spool(entry: list) -> SpooledBody:
     return body if body.signed is None else body._replace(signed=tuple(body.signed))
 
 
-__all__ = ["CleanedPage", "Outcome", "PackedDocument", "PageError", "Signed", "SpooledBody",
+__all__ = ["CleanedPage", "Outcome", "PackedDocument", "PageError", "SpooledBody",
            "SpooledPage", "body_from_spool", "document_record", "from_spool", "layout", "pack",
            "prepare", "record_line", "record_parts", "spool_entry", "unpack"]

@@ -31,9 +31,9 @@ from cleaner.batch.records import (
     record_parts,
     unpack,
 )
-from cleaner.batch.state import RunState, Spool, run_key
+from cleaner.batch.state import RunState, SavedVerdicts, Spool, run_key
 from cleaner.batch.statefile import StateError
-from cleaner.batch.task import Engine, SignFuture
+from cleaner.batch.task import Engine, SignFuture, check_engine
 from cleaner.dedup import Deduper, DedupItem, Verdict
 from cleaner.inputs.base import STDIN, Input
 from cleaner.inputs.containers import expand
@@ -135,7 +135,7 @@ def run(
     read twice, to deduplicate and to write. The output is the same whatever
     the engine or the number of workers.
 
-    Resumable (`runstate`): run again with the same arguments after being
+    Resumable (`batch.state`): run again with the same arguments after being
     killed, it goes on from its last checkpoint and ends with the output an
     uninterrupted run gives; a finished run is not run again. `restart`
     starts from scratch. (Input from stdin is never resumed.)
@@ -146,6 +146,8 @@ def run(
     """
     start = time.perf_counter()
     config = config or RunConfig()
+    if engine is not None:
+        check_engine(engine)
     outdir = Path(outdir)
     files = list_files(paths, exclude=outdir)
     total = None if has_containers(files) else len(files)
@@ -216,8 +218,8 @@ def _run(files: list[tuple[str, str]], out: OutDir, config: RunConfig, state: Ru
                 if profile is None:  # learnt here (also when the engine lost part of it)
                     profile = learner.profile()
                 verdicts, dropped = _deduplicate(bodies, profile, config, engine, deduper)
-                saved = (verdicts, dropped, deduper.pending_index)
-                state.save_verdicts(saved)  # before the index changes: see runstate
+                saved = SavedVerdicts(verdicts, dropped, deduper.pending_index)
+                state.save_verdicts(saved)  # before the index changes: see batch.state
             verdicts, dropped, pending = saved
             deduper.commit_index(pending)
         _write(out, spool, bodies, verdicts, dropped, summary)
@@ -336,8 +338,8 @@ def _write(out: OutDir, spool: Spool[SpooledPage | PageError], bodies: Spool[Spo
             text, head, tail = entry.text, entry.head, entry.tail
             if entry.id in dropped:  # site repeats removed: the record changes, rebuild it
                 doc = unpack(entry.packed)
-                site_profile.remove_repeats(doc, dropped[entry.id])  # as decided for dedup
-                text = doc.text
+                # the same blocks as dedup's text lost (`without_repeats`)
+                text = "\n\n".join(site_profile.remove_repeats(doc, dropped[entry.id]))
                 head, tail = record_parts(doc)
             name = None
             if dup is None:

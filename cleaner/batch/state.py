@@ -27,13 +27,12 @@ afresh and says so (`RunState.notice`). A finished run's folder keeps
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -62,7 +61,7 @@ from cleaner.batch.statefile import (
     record,
     unpack,
 )
-from cleaner.dedup.batch import Verdict
+from cleaner.dedup.batch import PendingIndex, Verdict
 
 T = TypeVar("T")
 
@@ -106,7 +105,16 @@ _CODECS: dict[str, tuple[Callable[[Any], tuple], Callable[[list], Any]]] = {
 }
 
 
-def run_key(paths: Sequence[str], files: Sequence[tuple[str, str]], settings: Any) -> str:
+class SavedVerdicts(NamedTuple):
+    """What a run decided in dedup, saved before the index changes (`save_verdicts`)."""
+
+    verdicts: dict[str, Verdict]
+    dropped: dict[str, list[int]]  # page id -> positions of its body lost as site repeats
+    pending: PendingIndex | None  # what the index gets (`Deduper.commit_index`)
+
+
+def run_key(paths: Sequence[str], files: Sequence[tuple[str, str]],
+            settings: dict[str, object]) -> str:
     """A digest of what decides a run's output: arguments, settings, input files."""
     listing = []
     for path, relpath in files:
@@ -115,9 +123,8 @@ def run_key(paths: Sequence[str], files: Sequence[tuple[str, str]], settings: An
             listing.append((path, relpath, stat.st_size, stat.st_mtime_ns))
         except OSError:
             listing.append((path, relpath, None, None))
-    fields = dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else settings
     blob = json.dumps({"version": STATE_VERSION, "paths": [os.path.abspath(p) for p in paths],
-                       "settings": fields, "files": listing}, sort_keys=True, default=str)
+                       "settings": settings, "files": listing}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -248,7 +255,7 @@ class RunState:
         self.inputs_done, self.cleaned = inputs, cleaned
         self._last = time.monotonic()
 
-    def saved_verdicts(self, ids: set[str]) -> tuple | None:
+    def saved_verdicts(self, ids: set[str]) -> SavedVerdicts | None:
         """What `save_verdicts` saved, or None (also when it does not cover `ids`,
         this run's page ids, exactly).
 
@@ -265,10 +272,11 @@ class RunState:
         if set(verdicts) != ids or not set(dropped) <= ids:
             raise StateError("the saved dedup verdicts are not this run's pages")
         if pending is not None:
-            pending = ([tuple(doc) for doc in pending[0]], pending[1], pending[2])
-        return {k: Verdict(*v) for k, v in verdicts.items()}, dropped, pending
+            docs, signatures, band_keys = pending
+            pending = PendingIndex([tuple(doc) for doc in docs], signatures, band_keys)
+        return SavedVerdicts({k: Verdict(*v) for k, v in verdicts.items()}, dropped, pending)
 
-    def save_verdicts(self, value: tuple) -> None:
+    def save_verdicts(self, value: SavedVerdicts) -> None:
         verdicts, dropped, pending = value
         plain = {k: [v.duplicate_of, v.similarity, v.cluster] for k, v in verdicts.items()}
         self.out.write(f"{STATE_DIR}/{VERDICTS_FILE}", pack([plain, dropped, pending]))
@@ -341,4 +349,4 @@ class Spool(Generic[T]):
 _APPEND_BATCH = 64
 
 
-__all__ = ["CHECKPOINT_PAGES", "RunState", "Spool", "run_key"]
+__all__ = ["CHECKPOINT_PAGES", "RunState", "SavedVerdicts", "Spool", "run_key"]

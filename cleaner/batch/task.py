@@ -17,13 +17,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-
 from cleaner import profile as site_profile
 from cleaner.batch.config import RunConfig
-from cleaner.batch.records import Outcome, PageError, Signed, prepare
+from cleaner.batch.records import Outcome, PageError, prepare
 from cleaner.clean import clean_input, error_message
-from cleaner.dedup.signatures import sign
+from cleaner.dedup.batch import PairFinder
+from cleaner.dedup.signatures import Signed, sign
 from cleaner.inputs.base import Input
 from cleaner.timelimit import HARD_LIMIT_GRACE, PageTimeout, hard_limit, time_limit
 
@@ -31,14 +30,8 @@ from cleaner.timelimit import HARD_LIMIT_GRACE, PageTimeout, hard_limit, time_li
 class SignFuture(Protocol):
     """A signing task in flight (`Engine.sign_many`)."""
 
-    def result(self) -> list[Signed]: ...
-
-
-class PairFinder(Protocol):
-    """What finds dedup's candidate pairs elsewhere (`Engine.buckets`): the same
-    codes as `dedup.buckets.batch_pairs`, in the same order."""
-
-    def pairs(self, keys: np.ndarray, prints: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def result(self) -> list[Signed]:
+        """The signatures, in the order of the texts (waits for them)."""
         ...
 
 
@@ -70,6 +63,40 @@ class Engine(Protocol):
         ...
 
 
+#: The steps of the contract, every one of which an engine has.
+ENGINE_STEPS = ("map", "site_profile", "sign_many", "buckets")
+
+
+class EngineBase:
+    """A base for engines that only clean pages (`map`): the optional steps of the
+    contract answer None, so the run does them itself."""
+
+    def site_profile(self, config: site_profile.ProfileConfig) -> dict[str, set[str]] | None:
+        """None: the run learns the site profile as the outcomes come in."""
+        return None
+
+    def sign_many(self, texts: list[str], num_perm: int) -> SignFuture | None:
+        """None: the run signs in batches in its own process."""
+        return None
+
+    def buckets(self) -> PairFinder | None:
+        """None: the run groups the band keys itself."""
+        return None
+
+
+def check_engine(engine: object) -> None:
+    """Refuse, before any work, an object that lacks a step of the contract.
+
+    Raises:
+        TypeError: naming the missing steps.
+    """
+    missing = [step for step in ENGINE_STEPS if not callable(getattr(engine, step, None))]
+    if missing:
+        raise TypeError(f"{type(engine).__name__} is not an engine: it has no "
+                        f"{', '.join(missing)} (an engine that only cleans pages can "
+                        "subclass cleaner.batch.task.EngineBase for the other steps)")
+
+
 @dataclass(frozen=True, slots=True)
 class Task:
     """What a worker needs to clean pages: the run's settings."""
@@ -82,6 +109,8 @@ class Task:
     hard: bool = False
 
     def one(self, inp: Input) -> Outcome:
+        """Clean one input into its outcome; never raises for a bad page (the
+        document boundary), and ends the process past the hard limit if `hard`."""
         with hard_limit(self.timeout + HARD_LIMIT_GRACE if self.hard and self.timeout else 0):
             return self._one(inp)
 
@@ -101,6 +130,7 @@ class Task:
             return PageError(inp.source, error_message(exc))
 
     def many(self, inputs: list[Input]) -> list[Outcome]:
+        """`one` on each input of a batch (a Dask task cleans a batch at a time)."""
         return [self.one(inp) for inp in inputs]
 
 
@@ -117,6 +147,7 @@ def died(inp: Input, exitcode: int | None = None) -> Outcome:
 
 
 def batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
+    """The inputs in lists of `size` (the last may be shorter), read lazily."""
     batch: list[Input] = []
     for item in items:
         batch.append(item)
@@ -127,4 +158,5 @@ def batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
         yield batch
 
 
-__all__ = ["Engine", "PairFinder", "SignFuture", "Task", "batches", "died", "timed_out"]
+__all__ = ["ENGINE_STEPS", "Engine", "EngineBase", "SignFuture", "Task", "batches", "check_engine",
+           "died", "timed_out"]

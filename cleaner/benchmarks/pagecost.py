@@ -11,8 +11,8 @@ libxml2 a node of ~120 bytes, and trafilatura copies the tree four times, so
 measures each kind of input at a few sizes, and the real benchmark pages as
 the reference for what a page looks like, so a limit can be set from figures.
 
-Each run does what a worker does per page (`engines.Task.one`):
-`pipeline.clean` on the page's bytes, `records.prepare`, then
+Each run does what a worker does per page (`batch.task.Task.one`):
+`clean.clean` on the page's bytes, `batch.records.prepare`, then
 `dedup.signatures.sign(page.text, 128)`, in a process forked from this one
 after everything is imported and warmed up (as pool workers are forked). The
 child reports its sizes just before it reads the page; the parent reads the

@@ -43,6 +43,7 @@ from cleaner.dedup.cluster import UnionFind
 from cleaner.dedup.config import DedupConfig
 from cleaner.dedup.signatures import (
     DEFAULT_SEED,
+    Signed,
     agreements,
     estimated_jaccard,
     exact_jaccard,
@@ -82,7 +83,7 @@ class DedupItem(NamedTuple):
     length: int | None = None
     date: str | None = None
     source: str | None = None
-    signed: tuple[np.ndarray, np.ndarray] | None = None
+    signed: Signed | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +110,13 @@ class Verdict:
         return self.duplicate_of is None
 
 
-#: What a batch adds to the index: (id, source, length, date) of each kept
-#: document, their signatures and their band keys.
-PendingIndex = tuple[list[tuple[str, str | None, int, str | None]], np.ndarray, np.ndarray]
+class PendingIndex(NamedTuple):
+    """What a batch adds to the index: kept when a run saves its verdicts before
+    the index changes (`Deduper.cluster(defer_index=True)`, `commit_index`)."""
+
+    docs: list[tuple[str, str | None, int, str | None]]  # (id, source, length, date)
+    signatures: np.ndarray  # one row per document
+    band_keys: np.ndarray
 
 
 class PairFinder(Protocol):
@@ -119,7 +124,8 @@ class PairFinder(Protocol):
 
     def pairs(self, keys: np.ndarray, prints: np.ndarray,
               positions: np.ndarray) -> np.ndarray:
-        """The same codes as `buckets.batch_pairs(keys, prints, positions)`, in any order."""
+        """The same codes as `buckets.batch_pairs(keys, prints, positions)`, in any order
+        (the batch sorts them)."""
         ...
 
 
@@ -190,7 +196,7 @@ class BatchDedup:
         self._keys = _Rows(config.bands, np.uint64)
         self._empty = bytearray()
         self._prints = array("Q")  # a hash of each shingle set: exact copies share it
-        self._pending: list[str | tuple[np.ndarray, np.ndarray]] = []  # not signed yet
+        self._pending: list[str | Signed] = []  # not signed yet
         self._index_match: dict[int, tuple[int, float]] = {}  # position -> (indexed, sim)
         self._index_docs: dict[int, str] = {}
 
@@ -341,7 +347,7 @@ class BatchDedup:
         if self.index is not None:
             kept.sort()
             kept = [i for i in kept if not self._empty[i]]
-            self.pending_index = (
+            self.pending_index = PendingIndex(
                 [(self._ids[i], self._sources[i], self._lengths[i], self._dates[i]) for i in kept],
                 sigs[kept].copy(), keys[kept].copy())
             if not self.defer_index:

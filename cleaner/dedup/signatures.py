@@ -208,8 +208,13 @@ def minhash_batch(
     return out
 
 
+#: A text's shingle set and MinHash signature (`sign`): what a worker makes where the
+#: page is cleaned, so dedup need not shingle it again.
+Signed = tuple[np.ndarray, np.ndarray]
+
+
 def sign(text: str, num_perm: int = DEFAULT_NUM_PERM,
-         seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
+         seed: int = DEFAULT_SEED) -> Signed:
     """A text's shingle set and MinHash signature, as dedup needs them."""
     shingles = shingle_set(text)
     return shingles, minhash_values(shingles, num_perm, seed)
@@ -249,6 +254,7 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 __all__ = [
+    "Signed",
     "CHUNK",
     "DEFAULT_NUM_PERM",
     "DEFAULT_SEED",

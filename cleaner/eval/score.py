@@ -4,7 +4,7 @@ The shingle metric is the ScrapingHub article-extraction benchmark's own (see
 the bench README), used for every set, so our figures compare with the
 published ones. Beside it: wceb's snippet checks (`with` / `without`), the
 passages a report shows for a bad page, and the "catastrophic page" test. The
-sets are loaded by `evalsets`, run by `evalrun`, reported by `evalreport`.
+sets are loaded by `eval.sets`, run by `eval.run`, reported by `eval.report`.
 """
 
 from __future__ import annotations

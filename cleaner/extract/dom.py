@@ -252,11 +252,6 @@ def flatten_deep(html: str, max_depth: int = MAX_NESTING) -> str:
     return "".join(out)
 
 
-def page_lines(tree: etree._Element) -> list[str]:
-    """The page's visible text, one line per rendered block."""
-    return [line.text for line in walk(tree)]
-
-
 @dataclass(slots=True)
 class HeadMeta:
     """What the page says about itself in <head> (and its first headings)."""

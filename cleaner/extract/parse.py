@@ -181,7 +181,7 @@ def _make_parser() -> lxml.html.HTMLParser:
     silently lost) at a text node or attribute over 10 MB, such as an inlined
     script or a data: image, or past 256 levels of nesting. The HTML parser
     expands no entities, so the option opens no entity bomb, and the input size
-    is bounded before parsing (`sources.DEFAULT_MAX_BYTES`).
+    is bounded before parsing (`inputs.base.DEFAULT_MAX_BYTES`).
     """
     parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
                                   remove_comments=True, remove_pis=True, huge_tree=True)

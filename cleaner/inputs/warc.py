@@ -78,7 +78,7 @@ logging.getLogger("warcio").addHandler(logging.NullHandler())
 def url_relpath(url: str | None) -> str:
     """A relative output path for a page URL: host, then path (``index`` for a folder).
 
-    The result may still hold ``..`` or odd characters; `sinks.safe_relpath`
+    The result may still hold ``..`` or odd characters; `batch.outputs.safe_relpath`
     makes it safe (it drops ``..`` parts), so no URL can point outside the
     output folder.
 
