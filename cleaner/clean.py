@@ -52,7 +52,8 @@ def clean(
     Args:
         raw: the page, as text or bytes (bytes are decoded: BOM, `charset`,
             meta charset, then detection).
-        url: the page's URL, if known (HTML metadata may supply one).
+        url: the page's URL, if known: kept as given (the caller's join key); the
+            URL the page gives itself is `canonical_url`.
         kind: "html", "text" or None to sniff.
         source: where the page came from (a path), recorded and used for the id.
         doc_id: the id to give the document; default: derived from source or text.
@@ -77,9 +78,10 @@ def clean(
         if not text.strip():
             raise DecodeError("file has no text")
     kind = kind or sniff_kind(text)
+    canonical_url = None
     if kind == "html":
         result = html_extractor.extract(text, url)
-        url = result.url or url
+        canonical_url = result.canonical_url
     else:
         result = text_classifier.classify(text)
     return Document(
@@ -92,6 +94,7 @@ def clean(
         date=result.date,
         chars_in=len(text),
         meta={"encoding": encoding, "language": result.language},
+        canonical_url=canonical_url,
     )
 
 

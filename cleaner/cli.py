@@ -340,12 +340,13 @@ def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
                   index: Path | None, max_bytes: int, quiet: bool) -> None:
     """Deduplicate JSONL records (SOURCE, or standard input) by their text.
 
-    Each line is a JSON object with "id" and "text" (as in documents.jsonl; an
-    optional "date" serves --keep earliest). Every record is written back with
-    "duplicate_of" (the kept copy's id, or null), "similarity" and "cluster"
-    (the kept copy's id) set. A line that cannot be deduplicated (no string id
-    and text, a repeated id, not JSON, not UTF-8, a lone surrogate, too long)
-    is written back with a "dedup_error" field instead; nothing is dropped.
+    Each line is a JSON object with "id" (a string or an integer) and "text"
+    (as in documents.jsonl; an optional "date" serves --keep earliest). Every
+    record is written back with "duplicate_of" (the kept copy's id, as that
+    record gave it, or null), "similarity" and "cluster" (the kept copy's id)
+    set. A line that cannot be deduplicated (no string or integer id, no text,
+    a repeated id, not JSON, not UTF-8, a lone surrogate, too long) is written
+    back with a "dedup_error" field instead; nothing is dropped.
 
     \b
     Examples:

@@ -84,6 +84,9 @@ class Document:
     date: str | None = None
     chars_in: int = 0
     meta: dict[str, object] = field(default_factory=dict)
+    #: The URL the page gives itself (`<link rel=canonical>`), beside `url`, the one
+    #: the caller gave (argument, JSONL field, WARC target URI): the join key.
+    canonical_url: str | None = None
 
     def body_blocks(self) -> list[Block]:
         """The article body's blocks in page order: the kept blocks that are not the

@@ -50,9 +50,11 @@ def line_key(text: str) -> str:
 
 
 def site_key(doc: Document) -> str:
-    """The site a document belongs to: URL host, else its folder."""
-    if doc.url:
-        host = urlsplit(doc.url).hostname or ""
+    """The site a document belongs to: the host of its URL (the caller's, else the
+    one the page gives itself), else its folder."""
+    url = doc.url or doc.canonical_url
+    if url:
+        host = urlsplit(url).hostname or ""
         if host:
             return host.removeprefix("www.")
     if doc.source:

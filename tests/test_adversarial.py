@@ -74,7 +74,7 @@ def test_every_input_is_accounted_for_exactly_once(hostile: dict) -> None:
     errors = strict_lines(hostile["out"] / "errors.jsonl")
     assert sorted(r["source"] for r in docs + errors) == sorted(hostile["expected"])
     for error in errors:  # each one plain line
-        assert set(error) == {"source", "error"} and error["error"]
+        assert set(error) == {"source", "id", "url", "error"} and error["error"]
         assert "\n" not in error["error"] and "Traceback" not in error["error"]
 
 

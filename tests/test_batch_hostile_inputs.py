@@ -132,7 +132,7 @@ def batch(tmp_path: Path, files: dict[str, bytes | str | None],
     for record in docs + errors:
         assert Path(record["source"]).parent == folder
     for error in errors:
-        assert set(error) == {"source", "error"}
+        assert set(error) == {"source", "id", "url", "error"}
         message = error["error"]
         assert message and "\n" not in message and "Traceback" not in message
     got = Batch({Path(r["source"]).name: r for r in docs},

@@ -27,12 +27,13 @@ place to sleep tonight, and that hot food would be served there until Friday.</p
 <script>var x = "not text";</script></body></html>"""
 
 
-def test_main_content_title_date_and_url_come_from_the_page() -> None:
+def test_main_content_title_date_and_canonical_url_come_from_the_page() -> None:
     doc = clean(PAGE)
     assert doc.kind == "html"
     assert doc.title == "River rises two metres overnight"
     assert doc.date == "2024-03-05"
-    assert doc.url == "https://valley.example/news/river"
+    assert doc.url is None  # no URL was given
+    assert doc.canonical_url == "https://valley.example/news/river"  # the page's own
     assert doc.text.startswith("The river rose two metres overnight")
     assert "Emergency crews said" in doc.text and "school gym" in doc.text
     assert "Copyright" not in doc.text and "Home" not in doc.text

@@ -175,6 +175,7 @@ def test_a_jsonl_line_over_the_limit_is_an_error_and_the_next_lines_are_read(
     assert [r["id"] for r in read_jsonl(out / "documents.jsonl")] == ["small"]
     errors = read_jsonl(out / "errors.jsonl")
     assert errors == [{"source": f"{path}:1",
+                       "id": None, "url": None,
                        "error": "line is larger than the limit of 5,000 bytes"}]
 
 
@@ -240,7 +241,8 @@ def test_a_jsonl_line_nested_too_deeply_is_an_error(tmp_path: Path) -> None:
     assert run_cli("clean", str(path), "-o", str(out), "-q").exit_code == 0
     assert len(read_jsonl(out / "documents.jsonl")) == 1
     assert read_jsonl(out / "errors.jsonl") == [
-        {"source": f"{path}:1", "error": "line is JSON nested too deeply to read"}]
+        {"source": f"{path}:1", "id": None, "url": None,
+         "error": "line is JSON nested too deeply to read"}]
 
 
 def test_a_text_page_that_starts_like_bzip2_is_read_as_text(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
         "id": doc.id,
         "source": doc.source,
         "url": doc.url,
+        "canonical_url": doc.canonical_url,
         "kind": doc.kind,
         "title": doc.title,
         "date": doc.date,
@@ -53,7 +54,7 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
 
 
 #: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
-_HEAD_KEYS = ("id", "source", "url", "kind", "title", "date", "text")
+_HEAD_KEYS = ("id", "source", "url", "canonical_url", "kind", "title", "date", "text")
 _TAIL_KEYS = ("removed", "language", "encoding", "layout")
 _OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
                        "text_path"))
@@ -105,6 +106,7 @@ class PackedDocument(NamedTuple):
     kept: list[bool]
     reasons: list[str | None]
     scores: list[float | None]
+    canonical_url: str | None
 
 
 def pack(doc: Document) -> PackedDocument:
@@ -113,7 +115,7 @@ def pack(doc: Document) -> PackedDocument:
     return PackedDocument(
         doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
         [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
-        [b.reason for b in blocks], [b.score for b in blocks])
+        [b.reason for b in blocks], [b.score for b in blocks], doc.canonical_url)
 
 
 def unpack(packed: PackedDocument) -> Document:
@@ -121,7 +123,7 @@ def unpack(packed: PackedDocument) -> Document:
     blocks = [Block(*fields) for fields in zip(packed.texts, packed.kinds, packed.kept,
                                                 packed.reasons, packed.scores, strict=True)]
     return Document(packed.id, packed.kind, blocks, packed.source, packed.url, packed.title,
-                    packed.date, packed.chars_in, packed.meta)
+                    packed.date, packed.chars_in, packed.meta, packed.canonical_url)
 
 
 class CleanedPage(NamedTuple):
@@ -153,10 +155,12 @@ class PageError(NamedTuple):
 
     source: str | None
     error: str
+    id: str | None = None  # the input's own id (a JSONL "id"), for joining back
+    url: str | None = None  # the URL the input came with (JSONL, WARC target URI)
 
     def record(self) -> dict[str, str | None]:
-        """Its errors.jsonl line as a dict (key order: source, error)."""
-        return {"source": self.source, "error": self.error}
+        """Its errors.jsonl line as a dict (key order: source, id, url, error)."""
+        return {"source": self.source, "id": self.id, "url": self.url, "error": self.error}
 
 
 #: What an engine gives back for each input, in input order.
@@ -223,7 +227,9 @@ def spool_entry(item: SpooledPage | PageError) -> tuple:
 def from_spool(entry: list) -> SpooledPage | PageError:
     """The spool entry read back (its shape checked by `state.SPOOL_ENTRY`)."""
     if entry[0] == _ERROR_TAG:
-        return PageError(entry[1].get("source"), entry[1]["error"])
+        record = entry[1]
+        return PageError(record.get("source"), record["error"], record.get("id"),
+                         record.get("url"))
     page = SpooledPage(*entry[1:])
     return page._replace(packed=PackedDocument(*page.packed))
 

@@ -33,7 +33,7 @@ from cleaner.batch.records import (
 )
 from cleaner.batch.state import RunState, SavedVerdicts, Spool, run_key
 from cleaner.batch.statefile import StateError
-from cleaner.batch.task import Engine, SignFuture, check_engine
+from cleaner.batch.task import Engine, SignFuture, check_engine, page_error
 from cleaner.dedup import Deduper, DedupItem, Verdict
 from cleaner.inputs.base import STDIN, Input
 from cleaner.inputs.containers import expand
@@ -258,9 +258,9 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Engine,
             inp = in_flight.popleft()
             if isinstance(outcome, CleanedPage) and outcome.id in seen_ids:
                 taken = outcome.id
-                outcome = PageError(inp.source, f"id {taken!r} was given to an earlier record"
-                                    if inp.doc_id is not None else
-                                    f"this page's id {taken!r} is an earlier record's")
+                outcome = page_error(inp, f"id {taken!r} was given to an earlier record"
+                                     if inp.doc_id is not None else
+                                     f"this page's id {taken!r} is an earlier record's")
                 turned_away += 1
             if isinstance(outcome, CleanedPage):
                 seen_ids.add(outcome.id)
@@ -351,7 +351,8 @@ def _write(out: OutDir, spool: Spool[SpooledPage | PageError], bodies: Spool[Spo
                 except OSError as exc:
                     if is_device_error(exc):
                         raise
-                    writer.add_error({"source": entry.packed.source,
+                    writer.add_error({"source": entry.packed.source, "id": entry.id,
+                                      "url": entry.packed.url,
                                       "error": "cannot write its text "
                                       f"file {TEXT_DIR}/{name} ({exc.strerror or exc}); its "
                                       f"record in {DOCUMENTS_FILE} has the text"})

@@ -127,23 +127,29 @@ class Task:
         except PageTimeout:
             return timed_out(self.timeout, inp)
         except Exception as exc:  # the document boundary: record, go on
-            return PageError(inp.source, error_message(exc))
+            return page_error(inp, error_message(exc))
 
     def many(self, inputs: list[Input]) -> list[Outcome]:
         """`one` on each input of a batch (a Dask task cleans a batch at a time)."""
         return [self.one(inp) for inp in inputs]
 
 
+def page_error(inp: Input, message: str) -> PageError:
+    """The error record of an input: where it came from, its own id and URL when it
+    had them (so a pipeline can join it back), and why."""
+    return PageError(inp.source, message, inp.doc_id, inp.url)
+
+
 def timed_out(timeout: float, inp: Input) -> Outcome:
     """The record of a page past the time limit: the same words whichever limit
     stopped it (a page near the limit may be stopped by either) and on any engine."""
-    return PageError(inp.source, f"timed out after {timeout:g} s")
+    return page_error(inp, f"timed out after {timeout:g} s")
 
 
 def died(inp: Input, exitcode: int | None = None) -> Outcome:
     """The record of a page whose worker died. The exit code is not in it: the Dask
     engine cannot know it, and the output is the same on every engine."""
-    return PageError(inp.source, "the worker cleaning this page died (a crash, or out of memory)")
+    return page_error(inp, "the worker cleaning this page died (a crash, or out of memory)")
 
 
 def batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
@@ -159,4 +165,4 @@ def batches(items: Iterable[Input], size: int) -> Iterator[list[Input]]:
 
 
 __all__ = ["ENGINE_STEPS", "Engine", "EngineBase", "SignFuture", "Task", "batches", "check_engine",
-           "died", "timed_out"]
+           "died", "page_error", "timed_out"]

@@ -114,12 +114,19 @@ def _parse(raw: bytes) -> tuple[dict[str, Any], str | None]:
         return {"line": line}, "not JSON that can be read: nested too deeply"
     if not isinstance(record, dict):
         return {"line": line}, "not a JSON object"
-    for key in ("id", "text"):
-        if not isinstance(record.get(key), str):
-            return record, f"no string field {key!r}"
-        if not _valid(record[key]):
-            return record, (f"field {key!r} is not valid Unicode: it holds a lone surrogate "
-                            "(written back as the same \\u escape)")
+    doc_id = record.get("id")
+    if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+        pass  # integer ids (datatrove's and many crawlers'), as `cleaner clean` takes them
+    elif not isinstance(doc_id, str):
+        return record, "no string or integer field 'id'"
+    elif not _valid(doc_id):
+        return record, ("field 'id' is not valid Unicode: it holds a lone surrogate "
+                        "(written back as the same \\u escape)")
+    if not isinstance(record.get("text"), str):
+        return record, "no string field 'text'"
+    if not _valid(record["text"]):
+        return record, ("field 'text' is not valid Unicode: it holds a lone surrogate "
+                        "(written back as the same \\u escape)")
     return record, None
 
 
@@ -203,6 +210,7 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
         handle.seek(start)
         seen: set[str] = set()
         bad: dict[int, str] = {}
+        given: dict[str, str | int] = {}  # dedup's id (a string) -> the record's own id
 
         def documents() -> Iterator[DedupItem]:
             """The records that can take part, noting in `bad` why the others cannot."""
@@ -212,13 +220,15 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
                     bad[n] = "too long"
                     continue
                 record, error = _parse(raw)
-                if error is None and record["id"] in seen:
+                key = str(record.get("id"))  # 7 and "7" name one document, as in `clean`
+                if error is None and key in seen:
                     error = f"id {record['id']!r} occurs more than once"
                 if error is not None:
                     bad[n] = error
                     continue
-                seen.add(record["id"])
-                yield DedupItem(record["id"], record["text"], date=_meta(record.get("date")),
+                seen.add(key)
+                given[key] = record["id"]
+                yield DedupItem(key, record["text"], date=_meta(record.get("date")),
                                 source=_meta(record.get("source")))
 
         verdicts = deduper.cluster(documents())
@@ -235,11 +245,12 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
                 summary.errors += 1
                 out["dedup_error"] = bad[n]
             else:
-                verdict = verdicts[out["id"]]
-                out["duplicate_of"] = verdict.duplicate_of
+                verdict = verdicts[str(out["id"])]
+                out["duplicate_of"] = (None if verdict.duplicate_of is None
+                                       else given[verdict.duplicate_of])  # its own type
                 out["similarity"] = (None if verdict.similarity is None
                                      else round(verdict.similarity, 4))
-                out["cluster"] = verdict.cluster
+                out["cluster"] = given[verdict.cluster]
                 summary.duplicates += verdict.duplicate_of is not None
             sink.write(_dump(out))
         return summary

@@ -82,7 +82,7 @@ class HtmlResult:
     blocks: list[Block]
     title: str | None
     date: str | None
-    url: str | None
+    canonical_url: str | None  # what the page says its URL is (`<link rel=canonical>`, og:url)
     language: str | None
 
 
@@ -298,7 +298,7 @@ def _fallback(lines: list[DomLine], meta: HeadMeta, url: str | None,
         judge.judge(proposal.blocks, [[i] for i in range(len(lines))], lines,
               [0.0] * len(lines), [False] * len(lines), proposal.lang, rows_out)
     title = proposal.title or (meta.titles[0] if meta.titles else None)
-    return HtmlResult(proposal.blocks, title, meta.date or proposal.date, meta.url or url,
+    return HtmlResult(proposal.blocks, title, meta.date or proposal.date, meta.url,
                       proposal.lang.name)
 
 
@@ -365,7 +365,7 @@ def extract(html: str, url: str | None = None,
     if title is None:
         title = _mark_title(blocks, meta.titles)
     judge.judge(blocks, spans, lines, shares, traf, lang, rows_out)
-    return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url or url, lang.name)
+    return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url, lang.name)
 
 
 def _in_page_order(lines: list[DomLine], shares: list[float], which: list[int | None],

@@ -40,6 +40,14 @@ from cleaner.timelimit import DEFAULT_TIMEOUT
 
 #: JSONL keys that are the page itself; the rest are passed through.
 JSONL_PAGE_KEYS = ("html", "text", "url", "id")
+#: Keys a record may name its `text` field's kind with ("html" or "text"); without
+#: one the field is sniffed, since the layout datatrove and many crawlers write
+#: puts the page in `text` whatever it is. Not `kind`: cleaner's own records
+#: carry the kind of the page their clean text came from, and cleaning them
+#: again must not read that text as HTML.
+KIND_KEYS = ("format",)
+#: Where that layout keeps the URL and the id when the record has none of its own.
+METADATA_KEY = "metadata"
 #: Bytes read per step when skipping the rest of an over-long line.
 _SKIP_CHUNK = 1 << 20
 
@@ -105,6 +113,15 @@ def _finite(number: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _named_kind(record: dict) -> str | None:
+    """The kind a record names for its `text` field ("html" or "text"), else None."""
+    for key in KIND_KEYS:
+        value = record.get(key)
+        if isinstance(value, str) and value.lower() in ("html", "text"):
+            return value.lower()
+    return None
+
+
 def _jsonl_page(line: bytes | None, source: str, stem: str, number: int,
                 max_bytes: int) -> Input:
     relpath = f"{stem}/{number}"
@@ -123,17 +140,19 @@ def _jsonl_page(line: bytes | None, source: str, stem: str, number: int,
     if isinstance(html, str):
         content, kind = html, "html"
     elif isinstance(text, str):
-        content, kind = text, "text"
+        content, kind = text, _named_kind(record)  # None: sniffed, so HTML is read as HTML
     else:
         return Input(source, relpath, None,
                      error='record has neither an "html" nor a "text" string')
-    doc_id = record.get("id")
+    metadata = record.get(METADATA_KEY) if isinstance(record.get(METADATA_KEY), dict) else {}
+    doc_id = record.get("id") if record.get("id") is not None else metadata.get("id")
     if doc_id is not None and not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
         return Input(source, relpath, None, error='"id" must be a string or an integer')
     doc_id = None if doc_id is None or doc_id == "" else str(doc_id)
     if doc_id:
         relpath = f"{stem}/{doc_id}"
-    url = record.get("url") if isinstance(record.get("url"), str) else None
+    url = next((u for u in (record.get("url"), metadata.get("url")) if isinstance(u, str)),
+               None)
     fields = {k: v for k, v in record.items() if k not in JSONL_PAGE_KEYS}
     return Input(source, relpath, kind, data=content.encode("utf-8", "surrogatepass"),
                  url=url, charset="utf-8", doc_id=doc_id, fields=fields or None)
