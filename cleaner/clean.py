@@ -95,6 +95,9 @@ def clean(
         chars_in=len(text),
         meta={"encoding": encoding, "language": result.language},
         canonical_url=canonical_url,
+        author=result.author,
+        sitename=result.sitename,
+        description=result.description,
     )
 
 

@@ -87,6 +87,11 @@ class Document:
     #: The URL the page gives itself (`<link rel=canonical>`), beside `url`, the one
     #: the caller gave (argument, JSONL field, WARC target URI): the join key.
     canonical_url: str | None = None
+    #: Who wrote it (metadata, JSON-LD, rel=author, or its byline), the site's name and
+    #: the page's own summary, when the page says.
+    author: str | None = None
+    sitename: str | None = None
+    description: str | None = None
 
     def body_blocks(self) -> list[Block]:
         """The article body's blocks in page order: the kept blocks that are not the

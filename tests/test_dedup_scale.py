@@ -329,7 +329,7 @@ def test_dedup_command_round_trips_jsonl_from_stdin_to_stdout() -> None:
 
 def test_dedup_command_passes_bad_lines_through_with_the_reason(tmp_path) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text('{"id": "a", "text": "one two three"}\nnot json\n[1, 2]\n{"id": 5}\n'
+    src.write_text('{"id": "a", "text": "one two three"}\nnot json\n[1, 2]\n{"id": 5.5}\n'
                    '{"id": "a", "text": "again"}\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(main, ["dedup", str(src), "-o", str(out)])

@@ -15,7 +15,8 @@ from conftest import FIXTURES
 from cleaner import clean
 from cleaner.document import Document
 from cleaner.extract import html, parse
-from cleaner.extract.dom import DomLine, HeadMeta, page_meta, walk
+from cleaner.extract.dom import DomLine, walk
+from cleaner.extract.head import HeadMeta, page_meta
 from cleaner.extract.lines import MIN_DENSITY, is_good, line_features
 from cleaner.lang.language import guess
 

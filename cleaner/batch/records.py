@@ -40,6 +40,9 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
         "kind": doc.kind,
         "title": doc.title,
         "date": doc.date,
+        "author": doc.author,
+        "sitename": doc.sitename,
+        "description": doc.description,
         "text": doc.text,
         "duplicate_of": duplicate_of,
         "similarity": None if similarity is None else round(similarity, 4),
@@ -54,7 +57,8 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
 
 
 #: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
-_HEAD_KEYS = ("id", "source", "url", "canonical_url", "kind", "title", "date", "text")
+_HEAD_KEYS = ("id", "source", "url", "canonical_url", "kind", "title", "date", "author",
+              "sitename", "description", "text")
 _TAIL_KEYS = ("removed", "language", "encoding", "layout")
 _OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
                        "text_path"))
@@ -107,6 +111,9 @@ class PackedDocument(NamedTuple):
     reasons: list[str | None]
     scores: list[float | None]
     canonical_url: str | None
+    author: str | None
+    sitename: str | None
+    description: str | None
 
 
 def pack(doc: Document) -> PackedDocument:
@@ -115,7 +122,8 @@ def pack(doc: Document) -> PackedDocument:
     return PackedDocument(
         doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
         [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
-        [b.reason for b in blocks], [b.score for b in blocks], doc.canonical_url)
+        [b.reason for b in blocks], [b.score for b in blocks], doc.canonical_url, doc.author,
+        doc.sitename, doc.description)
 
 
 def unpack(packed: PackedDocument) -> Document:
@@ -123,7 +131,8 @@ def unpack(packed: PackedDocument) -> Document:
     blocks = [Block(*fields) for fields in zip(packed.texts, packed.kinds, packed.kept,
                                                 packed.reasons, packed.scores, strict=True)]
     return Document(packed.id, packed.kind, blocks, packed.source, packed.url, packed.title,
-                    packed.date, packed.chars_in, packed.meta, packed.canonical_url)
+                    packed.date, packed.chars_in, packed.meta, packed.canonical_url,
+                    packed.author, packed.sitename, packed.description)
 
 
 class CleanedPage(NamedTuple):

@@ -2,8 +2,9 @@
 
 One block per set (bench README: "report every figure per set, and, for wceb,
 per page_type"): a row per system, the wceb-style tables where the truth has
-page types and snippets, the catastrophic pages and the goals. The JSON file
-holds every per-page score, so another script can compute anything else.
+page types and snippets, the metadata fields where the truth has them, the
+catastrophic pages and the goals. The JSON file holds every per-page score, so
+another script can compute anything else.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cleaner.eval.metadata import (
+    LENIENT_F1,
+    LENIENT_FIELDS,
+    FieldScore,
+    page_meta_json,
+    system_meta_scores,
+)
 from cleaner.eval.run import BASELINE, PageRun, SetResult, SystemResult
 from cleaner.eval.score import (
     CATASTROPHIC_SHARE,
@@ -37,6 +45,10 @@ CATASTROPHIC_GOALS = {"wceb": 5}
 HTML_SYSTEM, TEXT_SYSTEM, WHOLE_TEXT = "cleaner-html", "cleaner-text", "whole-text"
 UNTYPED = "(none)"  # the page_type row of pages whose truth gives none
 NAME_WIDTH = 16  # the longest system name, "trafilatura-html"
+#: The fields of the metadata-per-page-type table: the ones wceb's truth has.
+TYPE_META_FIELDS = ("title", "author", "date")
+#: Column names of the per-type metadata table, which has a column per field and system.
+SHORT_NAMES = {"cleaner-html": "c-html", "cleaner-text": "c-text", "trafilatura-html": "trafil"}
 
 
 def speed_ratio(result: SetResult, name: str = HTML_SYSTEM) -> float | None:
@@ -183,6 +195,89 @@ def format_types(result: SetResult) -> str:
     return "\n".join(lines)
 
 
+def meta_systems(result: SetResult) -> list[str]:
+    """The systems that gave metadata on some page, in report order."""
+    return [n for n, s in result.systems.items() if any(r.meta is not None for r in s.runs)]
+
+
+def meta_scores(result: SetResult, page_type: str | None = None,
+                fields: Sequence[str] | None = None) -> dict[str, dict[str, FieldScore | None]]:
+    """{system: {field: score}} over the set's pages (or one page type's pages)."""
+    truths = {p.id: p.truth_meta for p in result.bench.pages}
+    fields = result.bench.meta_fields if fields is None else fields
+    return {n: system_meta_scores(result.systems[n].runs, _of_type(result.systems[n], page_type),
+                                  truths, fields) for n in meta_systems(result)}
+
+
+def _truth_counts(result: SetResult, page_type: str | None = None) -> Counter[str]:
+    return Counter(k for p in result.bench.pages for k, _ in p.meta
+                   if page_type is None or (p.page_type or UNTYPED) == page_type)
+
+
+def format_metadata(result: SetResult) -> str:
+    """A row per system giving metadata, a column per field of the truth (and a lenient
+    column for title and author), then the same per page type where the set has them."""
+    scores, fields = meta_scores(result), result.bench.meta_fields
+    columns = [(f, False) for f in fields] + [(f, True) for f in LENIENT_FIELDS if f in fields]
+    columns.sort(key=lambda c: fields.index(c[0]))
+    heads = [f + ("~" if lenient else "") for f, lenient in columns]
+    widths = [max(len(h), 6) for h in heads]
+    counts = _truth_counts(result)
+    head = f"{'system':<{NAME_WIDTH}} " + " ".join(
+        f"{h:>{w}}" for h, w in zip(heads, widths, strict=True))
+    lines = ["metadata: share of the pages whose truth has the field that the system got "
+             "exactly right (folded; dates as YYYY-MM-DD; lang as its ISO 639-1 code)",
+             head, "-" * len(head),
+             f"{'pages with truth':<{NAME_WIDTH}} "
+             + " ".join(f"{counts[f]:>{w}}" for (f, _), w in zip(columns, widths, strict=True))]
+    notes = []
+    for name, row in scores.items():
+        cells = []
+        for (f, lenient), w in zip(columns, widths, strict=True):
+            cell = row[f]
+            value = None if cell is None else (cell.lenient if lenient else cell.exact)
+            cells.append(f"{_share(value):>{w}}")
+        lines.append(f"{name:<{NAME_WIDTH}} " + " ".join(cells))
+        differ = {f: c.pages for f, c in row.items() if c is not None and c.pages != counts[f]}
+        if differ:
+            notes.append(f"({name}: on its own pages, n = "
+                         + ", ".join(f"{f} {n}" for f, n in differ.items()) + ")")
+    lines += notes
+    lines.append(f"(~: lenient, token F1 >= {LENIENT_F1:g} or one side's words a run of the "
+                 "other's; -: the system gives no such field)")
+    if BASELINE in scores:
+        base = result.systems[BASELINE]
+        errors = sum(r.meta_error is not None for r in base.runs)
+        lines.append(f"({BASELINE}: trafilatura.extract_metadata, one extra call per page, "
+                     f"{base.meta_seconds:.1f} s over {len(base.runs)} pages, not in its "
+                     f"pages/s" + (f"; {errors} failed" if errors else "") + ")")
+    if result.bench.has_types and set(TYPE_META_FIELDS) & set(fields):
+        lines += ["", format_meta_types(result)]
+    return "\n".join(lines)
+
+
+def format_meta_types(result: SetResult) -> str:
+    """Exact shares per page type for title, author and date: a column group per field,
+    n (pages of the type whose truth has the field) then a column per system."""
+    fields = [f for f in TYPE_META_FIELDS if f in result.bench.meta_fields]
+    names = meta_systems(result)
+    short = [SHORT_NAMES.get(n, n[:6]) for n in names]
+    width = max(len(t) for t in [*page_types(result), "page type"])
+    group = 5 + 7 * len(names)
+    top = " " * (width + 6) + "".join(f"{f:^{group}}" for f in fields)
+    head = (f"{'page type':<{width}} {'pages':>5}"
+            + "".join(f" {'n':>4}" + "".join(f" {s:>6}" for s in short) for _ in fields))
+    counts = Counter(p.page_type or UNTYPED for p in result.bench.pages)
+    lines = ["metadata per page type (exact)", top.rstrip(), head, "-" * len(head)]
+    for t in page_types(result):
+        row, truth = meta_scores(result, t, fields), _truth_counts(result, t)
+        cells = "".join(f" {truth[f]:>4}" + "".join(
+            f" {_share(None if row[n][f] is None or not truth[f] else row[n][f].exact):>6}"
+            for n in names) for f in fields)
+        lines.append(f"{t:<{width}} {counts[t]:>5}{cells}")
+    return "\n".join(lines)
+
+
 def format_goals(result: SetResult) -> str:
     """The goal lines of one set."""
     lines = ["goals"]
@@ -199,6 +294,8 @@ def format_set(result: SetResult) -> str:
     parts = [f"=== {bench.name}: {len(bench.pages)} pages ({bench.path})", format_systems(result)]
     if bench.has_types:
         parts.append(format_types(result))
+    if bench.meta_fields and meta_systems(result):
+        parts.append(format_metadata(result))
     parts.append(format_goals(result))
     return "\n\n".join(parts)
 
@@ -225,8 +322,31 @@ def _shares_json(shares: SnippetShares) -> dict:
     return asdict(shares)
 
 
+def metadata_json(result: SetResult) -> dict | None:
+    """The metadata tables (None for a set whose truth has none): per system and field,
+    and per page type where the set has them; the extract_metadata time."""
+    if not result.bench.meta_fields or not meta_systems(result):
+        return None
+
+    def table(page_type: str | None) -> dict:
+        return {n: {f: None if c is None else asdict(c) for f, c in row.items()}
+                for n, row in meta_scores(result, page_type).items()}
+
+    base = result.systems.get(BASELINE)
+    return {
+        "fields": list(result.bench.meta_fields),
+        "truth_pages": dict(_truth_counts(result)),
+        "systems": table(None),
+        "page_types": {t: table(t) for t in page_types(result)} if result.bench.has_types
+        else None,
+        "extract_metadata_seconds": round(base.meta_seconds, 3)
+        if base and any(r.meta is not None for r in base.runs) else None,
+    }
+
+
 def _system_json(result: SetResult, system: SystemResult) -> dict:
     types = result.bench.has_types
+    truths = {p.id: p.truth_meta for p in result.bench.pages}
     return {
         **asdict(system.scores),
         "skipped": len(result.bench.pages) - len(system.runs),
@@ -242,7 +362,8 @@ def _system_json(result: SetResult, system: SystemResult) -> dict:
         "pages": {
             r.page_id: {**asdict(r.score), "f1": r.score.f1, "error": r.error,
                         "seconds": round(r.seconds, 5), "page_type": r.page_type,
-                        **asdict(r.snippets)}
+                        **asdict(r.snippets),
+                        **page_meta_json(r, truths[r.page_id], result.bench.meta_fields)}
             for r in system.runs
         },
     }
@@ -262,6 +383,7 @@ def results_json(results: Sequence[SetResult], wall_seconds: float, jobs: int) -
                 "speed_ratio_cleaner_html": speed_ratio(r),
                 "catastrophic_pages": catastrophic_pages(r),
                 "goals": [asdict(g) for g in goals(r)],
+                "metadata": metadata_json(r),
                 "systems": {n: _system_json(r, s) for n, s in r.systems.items()},
             }
             for r in results

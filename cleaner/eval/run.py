@@ -7,6 +7,11 @@ call, never reading, unzipping or scoring). With `jobs` > 1 the tasks go to a
 pool of processes forked after the imports and a warm-up call per system, so
 no system pays a lazy set-up the others do not: the speed ratio compares the
 same work, timed the same way, in the same processes.
+
+Metadata rides along: the cleaner systems hand back their Document's metadata
+from the very `clean()` call that is timed, and where a set's truth has
+metadata, trafilatura-html's page also gets `extract_metadata` (its default
+`extract()` computes none), timed on its own clock so the speed ratio is unchanged.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import lxml.html
 import trafilatura
 
 from cleaner.clean import clean
+from cleaner.eval.metadata import Meta, document_meta, trafilatura_meta
 from cleaner.eval.score import (
     PageScore,
     Scores,
@@ -95,13 +101,19 @@ def visible_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _cleaner_html(page: BenchPage, inputs: PageInputs) -> str:
+#: What a system's call returns: its text, or its text and its metadata by field.
+Extraction = str | tuple[str, Meta]
+
+
+def _cleaner_html(page: BenchPage, inputs: PageInputs) -> Extraction:
     # doc.text: the kept blocks without the title, as the truth leaves the headline out
-    return clean(inputs.html, kind="html", url=page.url or None).text
+    doc = clean(inputs.html, kind="html", url=page.url or None)
+    return doc.text, document_meta(doc)
 
 
-def _cleaner_text(page: BenchPage, inputs: PageInputs) -> str:
-    return clean(inputs.text or "", kind="text").text
+def _cleaner_text(page: BenchPage, inputs: PageInputs) -> Extraction:
+    doc = clean(inputs.text or "", kind="text")
+    return doc.text, document_meta(doc)
 
 
 def _trafilatura_html(page: BenchPage, inputs: PageInputs) -> str:
@@ -116,13 +128,19 @@ def _whole_text(page: BenchPage, inputs: PageInputs) -> str:
     return inputs.text or ""
 
 
+def _trafilatura_metadata(page: BenchPage, inputs: PageInputs) -> Extraction:
+    # the url as cleaner gets it: htmldate reads dates from it, the site name falls back on it
+    return "", trafilatura_meta(trafilatura.extract_metadata(inputs.html_text,
+                                                             default_url=page.url or None))
+
+
 @dataclass(frozen=True, slots=True)
 class System:
     """A system under test: which input it reads, and the extraction call that is timed."""
 
     name: str
     input: str  # "html" or "text": a text system skips pages without a text dump
-    extract: Callable[[BenchPage, PageInputs], str]
+    extract: Callable[[BenchPage, PageInputs], Extraction]
 
 
 SYSTEMS: dict[str, System] = {
@@ -136,6 +154,8 @@ SYSTEMS: dict[str, System] = {
     )
 }
 BASELINE = "trafilatura-html"  # cleaner-html's speed ratio and catastrophic pages are against it
+#: The metadata call made for the baseline's page, where the set's truth has metadata.
+BASELINE_METADATA = System("trafilatura-metadata", "html", _trafilatura_metadata)
 
 
 def runs_on(system: System, page: BenchPage) -> bool:
@@ -145,12 +165,14 @@ def runs_on(system: System, page: BenchPage) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PageTask:
-    """One page through the chosen systems; `turn` rotates which system goes first."""
+    """One page through the chosen systems; `turn` rotates which system goes first;
+    `metadata` adds BASELINE_METADATA to the baseline's run."""
 
     page: BenchPage
     systems: tuple[str, ...]
     timeout: float
     turn: int = 0
+    metadata: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +180,9 @@ class PageRun:
     """One system on one page: its prediction, extraction time and scores.
 
     A page that raised (or ran out of time) has an empty prediction and its error.
+    `meta` is the system's metadata (None: the system gives none, or it failed);
+    `meta_seconds` and `meta_error` are those of a separate metadata call (the
+    baseline's `extract_metadata`; 0 and None where it came with the extraction).
     """
 
     system: str
@@ -168,6 +193,9 @@ class PageRun:
     score: PageScore
     snippets: SnippetCounts
     error: str | None = None
+    meta: Meta | None = None
+    meta_seconds: float = 0.0
+    meta_error: str | None = None
 
 
 def _error(exc: BaseException) -> str:
@@ -192,20 +220,21 @@ def _inputs(page: BenchPage, systems: Sequence[System]) -> tuple[PageInputs, dic
 
 
 def _extract(system: System, page: BenchPage, inputs: PageInputs,
-             timeout: float) -> tuple[str, float, str | None]:
-    """(prediction, seconds, error): the timed call, under the per-page time limit.
+             timeout: float) -> tuple[str, Meta | None, float, str | None]:
+    """(prediction, metadata, seconds, error): the timed call, under the per-page limit.
 
     Arming and disarming the limit falls inside the timing, for every system alike.
     """
     start = time.perf_counter()
     try:
         with time_limit(timeout):
-            prediction = system.extract(page, inputs)
-        return prediction, time.perf_counter() - start, None
+            found = system.extract(page, inputs)
+        prediction, meta = found if isinstance(found, tuple) else (found, None)
+        return prediction, meta, time.perf_counter() - start, None
     except PageTimeout:
-        return "", time.perf_counter() - start, f"PageTimeout: over {timeout:g} s"
+        return "", None, time.perf_counter() - start, f"PageTimeout: over {timeout:g} s"
     except Exception as exc:  # a page boundary: record the error and go on
-        return "", time.perf_counter() - start, _error(exc)
+        return "", None, time.perf_counter() - start, _error(exc)
 
 
 def run_page(task: PageTask) -> tuple[PageRun, ...]:
@@ -220,13 +249,20 @@ def run_page(task: PageTask) -> tuple[PageRun, ...]:
     runs = {}
     for system in systems[shift:] + systems[:shift]:
         if system.input in read_errors:
-            prediction, seconds, error = "", 0.0, read_errors[system.input]
+            prediction, meta, seconds, error = "", None, 0.0, read_errors[system.input]
         else:
-            prediction, seconds, error = _extract(system, page, inputs, task.timeout)
+            prediction, meta, seconds, error = _extract(system, page, inputs, task.timeout)
         runs[system.name] = PageRun(
             system.name, page.id, page.page_type, prediction, seconds,
             score_page(prediction, page.truth),
-            snippet_counts(prediction, page.with_snippets, page.without_snippets), error)
+            snippet_counts(prediction, page.with_snippets, page.without_snippets), error, meta)
+    if task.metadata and BASELINE in runs:
+        if "html" in read_errors:
+            meta, seconds, error = None, 0.0, read_errors["html"]
+        else:
+            _, meta, seconds, error = _extract(BASELINE_METADATA, page, inputs, task.timeout)
+        runs[BASELINE] = replace(runs[BASELINE], meta=meta, meta_seconds=seconds,
+                                 meta_error=error)
     return tuple(runs[s.name] for s in systems)
 
 
@@ -244,6 +280,11 @@ class SystemResult:
     @property
     def seconds(self) -> float:
         return sum(r.seconds for r in self.runs)
+
+    @property
+    def meta_seconds(self) -> float:
+        """Time of the separate metadata calls (the baseline's extract_metadata)."""
+        return sum(r.meta_seconds for r in self.runs)
 
     @property
     def pages_per_second(self) -> float:
@@ -267,11 +308,35 @@ def check_systems(names: Sequence[str]) -> None:
                          f"choose from {', '.join(SYSTEMS)}")
 
 
-def warm_up(sets: Sequence[BenchSet], names: Sequence[str], timeout: float) -> None:
-    """One untimed call per system before any timing (and before forking, so the
-    workers inherit it): lazy set-up then lands on no system's clock."""
-    for name in names:
-        system = SYSTEMS[name]
+def wants_metadata(bench: BenchSet, names: Sequence[str]) -> bool:
+    """Whether the baseline's pages of a set get BASELINE_METADATA: the truth has
+    metadata to score it against, and the baseline runs."""
+    return bool(bench.meta_fields) and BASELINE in names
+
+
+def _warm_date_parser() -> None:
+    """Build dateparser's per-locale patterns, which htmldate (under extract_metadata)
+    falls back on for some pages only: the first such page in a process paid 4-10 s,
+    more than the whole rest of the page's metadata. A date no locale reads makes
+    dateparser try (and cache) every locale. A newer htmldate without this helper is
+    only a slower first page."""
+    try:
+        from htmldate.extractors import get_external_parser
+
+        get_external_parser().get_date_data("zzqx 12 wvpk 2020")
+    except Exception:  # an optional speed-up: never fail the run over it
+        pass
+
+
+def warm_up(sets: Sequence[BenchSet], names: Sequence[str], timeout: float,
+            metadata: bool = False) -> None:
+    """One untimed call per system (and BASELINE_METADATA, if it will run) before any
+    timing and before forking, so the workers inherit it: lazy set-up then lands
+    on no system's clock."""
+    extra = [BASELINE_METADATA] if metadata else []
+    if metadata:
+        _warm_date_parser()
+    for system in [SYSTEMS[n] for n in names] + extra:
         page = next((p for s in sets for p in s.pages if runs_on(system, p)), None)
         if page is None:
             continue
@@ -295,7 +360,7 @@ def _run_tasks(tasks: list[PageTask], jobs: int) -> Iterator[tuple[PageRun, ...]
 
 
 def evaluate(sets: Sequence[BenchSet], names: Sequence[str], jobs: int | None = None,
-             timeout: float = PAGE_TIMEOUT) -> list[SetResult]:
+             timeout: float = PAGE_TIMEOUT, metadata: bool = True) -> list[SetResult]:
     """Run the named systems over every page of every set.
 
     Args:
@@ -303,15 +368,18 @@ def evaluate(sets: Sequence[BenchSet], names: Sequence[str], jobs: int | None = 
         names: systems in report order (keys of SYSTEMS).
         jobs: worker processes (None: one per core; 1: this process, no pool).
         timeout: seconds one system may spend on one page.
+        metadata: run BASELINE_METADATA where `wants_metadata` (False: cleaner's
+            metadata only, which costs nothing extra).
 
     Raises:
         ValueError: for an unknown system name.
     """
     check_systems(names)
-    warm_up(sets, names, timeout)
+    flags = [metadata and wants_metadata(s, names) for s in sets]
+    warm_up(sets, names, timeout, any(flags))
     owners = [i for i, s in enumerate(sets) for _ in s.pages]  # the set of each task
-    tasks = [PageTask(page, tuple(names), timeout, turn)
-             for s in sets for turn, page in enumerate(s.pages)]
+    tasks = [PageTask(page, tuple(names), timeout, turn, flag)
+             for s, flag in zip(sets, flags, strict=True) for turn, page in enumerate(s.pages)]
     results = [SetResult(s, {n: SystemResult(n) for n in names}) for s in sets]
     for owner, runs in zip(owners, _run_tasks(tasks, jobs or default_jobs()), strict=True):
         for run in runs:

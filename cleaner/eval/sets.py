@@ -3,7 +3,8 @@
 Every set has the same layout (bench README): `ground-truth.json`, `html/<id>.html.gz`
 and `text/<id>.txt`. What differs is the ground truth's fields: every set has
 `articleBody`; wceb also has `page_type`, `with` (snippets a good extraction
-must contain) and `without` (snippets it must not). Reports follow the fields a
+must contain) and `without` (snippets it must not); wceb and readability have
+page metadata (META_FIELDS), scrapinghub none. Reports follow the fields a
 set has, never its name (only the goals are per set), so a new set of the same shape needs
 no code. This
 module only finds and loads sets; it imports nothing else of the package.
@@ -21,6 +22,9 @@ TRUTH_FILE = "ground-truth.json"
 #: The development sets `cleaner eval` scores when no `--set` is given, in report order
 #: (the bench README's order: oldest and narrowest first).
 DEFAULT_SETS = ("scrapinghub", "readability", "wceb")
+#: The ground truth's metadata fields `cleaner eval` scores, in report order (wceb has
+#: title, author and date; readability all six). A set has the ones it gives a value.
+META_FIELDS = ("title", "author", "sitename", "date", "description", "lang")
 
 
 class SetError(ValueError):
@@ -28,8 +32,11 @@ class SetError(ValueError):
 
 
 def bench_root() -> Path:
-    """The bench folder next to the repo (../shared/bench), read in place, never copied."""
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
+    """The bench folder next to the repo (../shared/bench), read in place, never copied.
+
+    This file is <repo>/cleaner/eval/sets.py, so the repo is three folders up.
+    """
+    return Path(__file__).resolve().parents[3] / "shared" / "bench"
 
 
 def default_bench() -> Path:
@@ -48,7 +55,9 @@ class BenchPage:
 
     `text_path` is None when the set has no text dump for the page (a few wceb
     pages render to no text): the text systems skip such a page rather than
-    scoring a missing input as an extraction failure.
+    scoring a missing input as an extraction failure. `meta` is the truth's
+    non-empty metadata as (field, value) pairs in META_FIELDS order (pairs, not
+    a dict, so the page stays hashable); `truth_meta` reads it as a dict.
     """
 
     set: str
@@ -60,6 +69,12 @@ class BenchPage:
     page_type: str | None = None
     with_snippets: tuple[str, ...] = ()
     without_snippets: tuple[str, ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def truth_meta(self) -> dict[str, str]:
+        """{field: value} of the truth's non-empty metadata."""
+        return dict(self.meta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +86,8 @@ class BenchSet:
     pages: tuple[BenchPage, ...]
     has_types: bool
     has_snippets: bool
+    #: The META_FIELDS some page's truth gives a value (none: no metadata to score).
+    meta_fields: tuple[str, ...] = ()
 
     @property
     def missing_text(self) -> int:
@@ -83,6 +100,22 @@ def _snippets(entry: dict, key: str, page_id: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise SetError(f"page {page_id!r}: {key!r} must be a list of strings")
     return tuple(value)
+
+
+def _meta(entry: dict, page_id: str) -> tuple[tuple[str, str], ...]:
+    """The truth's non-empty metadata fields; a list of strings (several authors) is
+    joined by commas, anything else but a string or null is an error."""
+    found = []
+    for key in META_FIELDS:
+        value = entry.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(v for v in value if v.strip())
+        if value is not None and not isinstance(value, str):
+            raise SetError(f"page {page_id!r}: {key!r} must be a string, a list of strings "
+                           "or null")
+        if value and value.strip():
+            found.append((key, value))
+    return tuple(found)
 
 
 def load_set(folder: Path, limit: int | None = None) -> BenchSet:
@@ -106,6 +139,7 @@ def load_set(folder: Path, limit: int | None = None) -> BenchSet:
             page_type=entry.get("page_type"),
             with_snippets=_snippets(entry, "with", page_id),
             without_snippets=_snippets(entry, "without", page_id),
+            meta=_meta(entry, page_id),
         ))
     entries = [truth[i] for i in ids]
     return BenchSet(
@@ -114,6 +148,7 @@ def load_set(folder: Path, limit: int | None = None) -> BenchSet:
         pages=tuple(pages),
         has_types=any("page_type" in e for e in entries),
         has_snippets=any("with" in e or "without" in e for e in entries),
+        meta_fields=tuple(f for f in META_FIELDS if any(f == k for p in pages for k, _ in p.meta)),
     )
 
 

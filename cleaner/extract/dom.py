@@ -4,8 +4,8 @@ One walk over the parsed page gives the visible lines a browser would render
 (scripts, styles and hidden elements skipped) and, for each line, how much of
 it is link text and which kind of page region it sits in (`nav`, `aside`,
 `footer`, `figcaption`, `form`, or an element whose class or id names comments,
-related stories, share bars, newsletters). A second, small pass reads the
-metadata in `<head>`: headline candidates, description, date, canonical URL.
+related stories, share bars, newsletters). What the page says about itself
+(its `<head>`) is read by `cleaner.extract.head`.
 
 Nothing here decides what is content; `cleaner.extract.html` does, with these
 facts and trafilatura's choice of the main content.
@@ -14,13 +14,11 @@ facts and trafilatura's choice of the main content.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
 from lxml import etree
 
 from cleaner.extract.context import NEAR_LEVELS, context_bits
-from cleaner.lang.dates import find_date
 
 #: Elements whose text a browser does not show.
 INVISIBLE = frozenset(
@@ -62,8 +60,6 @@ _REGION_OF = dict(REGION_WORDS)
 _SPACES = re.compile(r"\s+")
 
 
-
-
 @dataclass(slots=True)
 class DomLine:
     """One rendered line: its text, how much of it is links, the region it sits in,
@@ -98,7 +94,6 @@ def _region(el: etree._Element, tag: str) -> str | None:
     if match and _NOT_REGIONS.search(names):  # rare: look again without those words
         match = _REGION_RE.search(_NOT_REGIONS.sub(" ", names))
     return _REGION_OF[match.group(0)] if match else None
-
 
 
 def walk(tree: etree._Element) -> list[DomLine]:
@@ -252,99 +247,3 @@ def flatten_deep(html: str, max_depth: int = MAX_NESTING) -> str:
     return "".join(out)
 
 
-@dataclass(slots=True)
-class HeadMeta:
-    """What the page says about itself in <head> (and its first headings)."""
-
-    titles: list[str] = field(default_factory=list)  # best first: og:title, h1, <title>
-    description: str | None = None
-    date: str | None = None
-    url: str | None = None
-    language: str | None = None
-
-
-_TITLE_META = ("og:title", "twitter:title", "title", "headline")
-_DESCRIPTION_META = ("og:description", "description", "twitter:description")
-_DATE_META = ("article:published_time", "datepublished", "og:published_time", "pubdate",
-              "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date",
-              "parsely-pub-date", "article.published", "published_date", "publication_date")
-#: Separators between a headline and the site name in <title>.
-#: A split only starts where a run of spaces does (the lookbehinds), as every
-#: match did already; a plain `\s+` retried from each space of a long run.
-_TITLE_SPLIT = re.compile(r"(?<!\s)\s++[|\-–—:·•»]\s+|(?<!\s)\s++::\s+")
-#: So many <h1> elements are read; pages with more use them for teasers.
-MAX_H1 = 3
-
-
-_ISO_START = re.compile(r"^\s*((?:19|20)\d\d)-([01]?\d)-([0-3]?\d)")
-
-
-def _meta_date(value: str) -> str | None:
-    """A date from a metadata value: ISO 8601 timestamps first, then written dates."""
-    match = _ISO_START.match(value)
-    if match:
-        try:
-            return date(*(int(g) for g in match.groups())).isoformat()
-        except ValueError:
-            return None
-    return find_date(value)
-
-
-def _text(el: etree._Element) -> str:
-    """An element's text with its spacing folded (a <title> or <h1> split over lines)."""
-    return _SPACES.sub(" ", "".join(el.itertext())).strip()
-
-
-def page_meta(tree: etree._Element) -> HeadMeta:
-    """What the page says about itself: headline candidates in order of authority,
-    description, date, canonical URL and language (see `HeadMeta`)."""
-    meta = HeadMeta()
-    found: dict[str, str] = {}
-    head = tree.find(".//head")
-    if head is not None:
-        for el in head.iter("meta", "link", "title"):
-            if el.tag == "title":
-                found.setdefault("<title>", _text(el))
-                continue
-            if el.tag == "link":
-                if (el.get("rel") or "").lower() == "canonical" and el.get("href"):
-                    found.setdefault("canonical", el.get("href").strip())
-                continue
-            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-            content = el.get("content")
-            if key and content and content.strip():
-                found.setdefault(key, _SPACES.sub(" ", content).strip())
-    titles: list[str] = []
-    for key in _TITLE_META:
-        if found.get(key):
-            titles.append(found[key])
-    for n, h1 in enumerate(tree.iter("h1")):
-        if n >= MAX_H1:
-            break
-        text = _text(h1)
-        if text:
-            titles.append(text)
-    if found.get("<title>"):
-        whole = found["<title>"]
-        titles.append(whole)
-        # the headline is usually the longest part; the site name the shortest
-        parts = [p for p in _TITLE_SPLIT.split(whole) if len(p.split()) >= 2]
-        titles.extend(sorted(parts, key=lambda p: -len(p.split())))
-    meta.titles = list(dict.fromkeys(t for t in titles if t))
-    meta.description = next((found[k] for k in _DESCRIPTION_META if found.get(k)), None)
-    for key in _DATE_META:
-        if found.get(key) and (day := _meta_date(found[key])):
-            meta.date = day
-            break
-    if meta.date is None:
-        for el in tree.iter("time"):
-            value = el.get("datetime") or _text(el)
-            if value and (day := _meta_date(value)):
-                meta.date = day
-                break
-    absolute = [u for u in (found.get("canonical"), found.get("og:url"))
-                if u and u.startswith(("http://", "https://"))]
-    meta.url = absolute[0] if absolute else None
-    lang = tree.get("lang") or found.get("og:locale") or found.get("content-language")
-    meta.language = lang.split("-")[0].split("_")[0].lower() if lang else None
-    return meta

@@ -33,8 +33,9 @@ from lxml import etree
 from cleaner.document import Block
 from cleaner.extract import judge
 from cleaner.extract import text as text_classifier
-from cleaner.extract.dom import DomLine, HeadMeta, page_meta, walk
-from cleaner.extract.lines import ends_section, gap_cost, is_good, line_features
+from cleaner.extract.dom import DomLine, walk
+from cleaner.extract.head import HeadMeta, page_meta
+from cleaner.extract.lines import ends_section, first_byline, gap_cost, is_good, line_features
 from cleaner.extract.lines import min_density as prose_density
 from cleaner.extract.parse import ExtractError, load_html, propose, release_memory
 from cleaner.lang.dates import find_date, is_dateline
@@ -84,6 +85,9 @@ class HtmlResult:
     date: str | None
     canonical_url: str | None  # what the page says its URL is (`<link rel=canonical>`, og:url)
     language: str | None
+    author: str | None = None
+    sitename: str | None = None
+    description: str | None = None
 
 
 def _squash(text: str) -> str:
@@ -297,9 +301,10 @@ def _fallback(lines: list[DomLine], meta: HeadMeta, url: str | None,
     if len(proposal.blocks) == len(lines):
         judge.judge(proposal.blocks, [[i] for i in range(len(lines))], lines,
               [0.0] * len(lines), [False] * len(lines), proposal.lang, rows_out)
-    title = proposal.title or (meta.titles[0] if meta.titles else None)
+    title = proposal.title or head_title(meta)
     return HtmlResult(proposal.blocks, title, meta.date or proposal.date, meta.url,
-                      proposal.lang.name)
+                      proposal.lang.name, _author(meta, proposal.blocks), meta.sitename,
+                      meta.description)
 
 
 def _page_date(meta: HeadMeta, blocks: list[Block]) -> str | None:
@@ -365,7 +370,20 @@ def extract(html: str, url: str | None = None,
     if title is None:
         title = _mark_title(blocks, meta.titles)
     judge.judge(blocks, spans, lines, shares, traf, lang, rows_out)
-    return HtmlResult(blocks, title, _page_date(meta, blocks), meta.url, lang.name)
+    return HtmlResult(blocks, title or head_title(meta), _page_date(meta, blocks), meta.url,
+                      lang.name, _author(meta, blocks), meta.sitename, meta.description)
+
+
+def head_title(meta: HeadMeta) -> str | None:
+    """The page's title when no block repeats a headline candidate: the best candidate
+    (og:title, <h1>, <title> and its parts, in that order) that is not a chrome phrase."""
+    return next((t for t in meta.titles if rules.chrome_reason(t) is None), None)
+
+
+def _author(meta: HeadMeta, blocks: list[Block]) -> str | None:
+    """Who wrote the page: what its metadata says, else the first byline among its
+    blocks (a line removed as `dateline`: the name goes to the record, not the text)."""
+    return meta.author or first_byline(blocks)
 
 
 def _in_page_order(lines: list[DomLine], shares: list[float], which: list[int | None],

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cleaner.lang.dates import is_dateline
+from cleaner.document import Block
+from cleaner.lang.dates import byline_author, is_dateline
 from cleaner.lang.language import Language, count_words
 from cleaner.strip import rules
 from cleaner.strip.patterns import SECTION_END_REASONS, WEAK_SECTION_MARKERS
@@ -188,3 +189,15 @@ def gap_cost(line: Line) -> float:
     if line.words >= 3 and _LOWER_WORD.search(line.text) and not line.truncated:
         return GAP_CONTENTLIKE
     return 1.0
+
+
+#: Blocks searched for a byline from the top of the page: bylines sit by the headline.
+BYLINE_SEARCH_BLOCKS = 60
+
+
+def first_byline(blocks: list[Block]) -> str | None:
+    """The author a page's first byline names: the first of its top blocks whose text
+    is a byline, whatever was decided for it (the dateline rule removes most: the line
+    stays out of the text; its name goes to the record)."""
+    return next((name for b in blocks[:BYLINE_SEARCH_BLOCKS]
+                 if (name := byline_author(b.text))), None)

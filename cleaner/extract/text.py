@@ -25,6 +25,7 @@ from cleaner.extract.lines import (
     Line,
     ends_section,
     features,
+    first_byline,
     gap_cost,
     is_good,
     is_prose,
@@ -303,6 +304,9 @@ class TextResult:
     title: str | None
     date: str | None
     language: str
+    author: str | None = None  # the dump's byline (`lines.first_byline`)
+    sitename: str | None = None  # a dump has no <head> to say these
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +341,8 @@ def classify(text: str, rows_out: list[model.Proposed] | None = None) -> TextRes
             rows_out.append(model.Proposed([copy.copy(b) for b in proposal.blocks], named, rows))
         model.decide(proposal.blocks, named, model.scores("text", rows),
                      overrulable=model.TEXT_OVERRULABLE)
-    return TextResult(proposal.blocks, proposal.title, proposal.date, proposal.lang.name)
+    return TextResult(proposal.blocks, proposal.title, proposal.date, proposal.lang.name,
+                      first_byline(proposal.blocks))
 
 
 def propose(text: str) -> Proposal:

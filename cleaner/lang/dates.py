@@ -121,6 +121,51 @@ _STAMP = re.compile(
 _AGO = re.compile(r"^\d+\s+(minutes?|hours?|days?|weeks?|months?|mins?|hrs?)\s+ago$", re.I)
 
 
+#: What opens a byline, up to the first name (the prefixes `_BYLINE` knows).
+_BYLINE_PREFIX = re.compile(
+    r"^(?:by|von|por|par|di|door|автор|author|written by|words by|posted by|بقلم)[:\s]+",
+    re.I)
+#: What ends a byline's names: a separator, or a date or time after a comma.
+#: A match starts only where a run of spaces does (the lookbehind) and takes the run
+#: whole, so a long run of spaces is not tried once per space.
+_BYLINE_END = re.compile(
+    r"(?<!\s)\s*+(?:[|•·–—]|-\s|,(?=[^,]*\d)|\bon\s+(?:\w+\s+\d|(?:mon|tue|wed|thu|fri|sat|sun)\w*\b)).*$",
+    re.I | re.S)
+#: The longest author string kept from a byline: six names and their joiners.
+MAX_AUTHOR_CHARS = 120
+
+
+def byline_author(line: str) -> str | None:
+    """The names a byline gives ("By Ana Ruiz | Reuters" -> "Ana Ruiz"), or None
+    for a line that is not a byline (`is_dateline`'s own test).
+
+    Example:
+        >>> byline_author("By Ana Ruiz and Li Wei, March 3, 2024")
+        'Ana Ruiz and Li Wei'
+        >>> byline_author("By clicking you agree.") is None
+        True
+    """
+    stripped = line.strip()
+    if not _BYLINE.match(stripped) or stripped.endswith((".", "?", "!")):
+        return None
+    return author_names(stripped)
+
+
+def author_names(value: str) -> str | None:
+    """An author field as a record gives it: without a byline's "By", cut where a
+    separator, a date or a role begins ("Ana Ruiz - Staff Writer" -> "Ana Ruiz").
+
+    Example:
+        >>> author_names("By David Jackson - Editorial Team")
+        'David Jackson'
+    """
+    names = _BYLINE_END.sub("", _BYLINE_PREFIX.sub("", value.strip(), count=1))
+    names = names.strip(" ,;:")
+    if not names or len(names) > MAX_AUTHOR_CHARS or not any(c.isalpha() for c in names):
+        return None
+    return names
+
+
 def is_dateline(line: str, words: int) -> bool:
     """A short line that is a date, a time, a byline, or a mix of them."""
     if words > MAX_DATELINE_WORDS:
