@@ -527,3 +527,12 @@ def test_real_bench_first_pages(tmp_path: Path) -> None:
     for name, system in sets["scrapinghub"]["systems"].items():
         assert len(system["pages"]) == 3, name
         assert system["f1"] > 0.5, name
+
+
+def test_the_default_bench_is_the_shared_folder_next_to_the_repo() -> None:
+    """`make eval` and `make train` read ../shared/bench when no --bench is given: the
+    path must follow the package's layout (it broke once when eval moved a folder down)."""
+    from cleaner.eval.sets import bench_root
+
+    repo = Path(__file__).resolve().parent.parent
+    assert bench_root() == repo.parent / "shared" / "bench"
