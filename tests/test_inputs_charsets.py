@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from conftest import FIXTURES
 
 from cleaner.clean import clean
 from cleaner.inputs.decode import decode
@@ -72,6 +73,69 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "事業費は数百億円と見積もられており、その大部分は国の補助金で賄われる予定だ。"
         "一方で、近くに住む人々は工事の騒音や公園の木が切られることを心配している。"
         "市は来月、住民向けの説明会を開く予定である。",
+    ),
+    "fr": (
+        "Le café de la place rouvre après deux ans de travaux",
+        "Le café de la place du marché a rouvert ses portes lundi matin, après deux ans de "
+        "travaux. Les habitués ont retrouvé leur comptoir préféré et la terrasse, où l’on peut "
+        "déjà s’asseoir au soleil dès huit heures.",
+        "« Nous avons gardé l’âme du lieu », explique la patronne, qui a hérité de "
+        "l’établissement de ses grands-parents. Le prix du café reste fixé à 1,20 €, et les "
+        "croissants sont toujours livrés par la boulangerie d’en face.",
+    ),
+    "lt": (
+        "Vilniuje bus statomas naujas tiltas per Nerį",
+        "Miesto savivaldybė pirmadienį paskelbė, kad naujas tiltas per Nerį bus pradėtas statyti "
+        "kitų metų rudenį. Pasak valdininkų, jis turėtų sumažinti spūstis centre ir sutrumpinti "
+        "kelionės į darbą laiką tūkstančiams gyventojų.",
+        "Projekto kaina siekia kelias dešimtis milijonų eurų, o didžiąją dalį lėšų skirs Europos "
+        "Sąjunga. Vis dėlto aplinkinių kvartalų gyventojai nerimauja dėl triukšmo ir medžių "
+        "kirtimo parke, kuriame turėtų iškilti viena iš atramų.",
+    ),
+    "lv": (
+        "Rīgā būvēs jaunu tiltu pār Daugavu",
+        "Rīgas dome pirmdien paziņoja, ka jaunā tilta būvniecība sāksies nākamā gada rudenī. "
+        "Pēc amatpersonu teiktā, tilts mazinās sastrēgumus centrā un saīsinās ceļu uz darbu "
+        "tūkstošiem iedzīvotāju.",
+        "Projekta izmaksas sasniedz vairākus desmitus miljonu eiro, un lielāko daļu naudas "
+        "piešķirs Eiropas Savienība. Tuvējo apkaimju iedzīvotāji tomēr uztraucas par troksni un "
+        "koku ciršanu parkā, kur tiks izbūvēts viens no balstiem.",
+    ),
+    "et": (
+        "Tallinna ehitatakse uus sild",
+        "Linnavalitsus teatas esmaspäeval, et uue silla ehitamine algab järgmise aasta sügisel. "
+        "Ametnike sõnul peaks sild vähendama ummikuid kesklinnas ja lühendama tuhandete elanike "
+        "tööleminekuaega.",
+        "Ehitustööd teeb Tšehhi ettevõte, mis on varem ehitanud sildu ka Lätis ja Leedus. Lähedal "
+        "asuvate linnaosade elanikud muretsevad siiski müra ja pargis puude langetamise pärast, "
+        "sest sinna peaks kerkima üks sillatugedest.",
+    ),
+    "hu": (
+        "Új híd épül a Duna felett",
+        "A fővárosi önkormányzat hétfőn bejelentette, hogy jövő ősszel megkezdődik az új "
+        "Duna-híd építése. A tisztviselők szerint a híd csökkenti a belvárosi dugókat, és több "
+        "ezer lakos számára lerövidíti a munkába járás idejét.",
+        "A beruházás költsége több tízmilliárd forint, amelynek nagy részét európai uniós "
+        "forrásokból fedezik. A környékbeli lakók ugyanakkor aggódnak a zaj és a park fáinak "
+        "kivágása miatt, ahol az egyik pillér állni fog.",
+    ),
+    "hr": (
+        "Novi most preko Save gradit će se od jeseni",
+        "Gradske vlasti objavile su u ponedjeljak da će izgradnja novog mosta preko Save početi "
+        "na jesen sljedeće godine. Prema riječima dužnosnika, most će rasteretiti ulice u "
+        "središtu grada i skratiti putovanje na posao tisućama stanovnika.",
+        "Vrijednost projekta procjenjuje se na nekoliko stotina milijuna eura, a većina novca "
+        "stići će iz europskih fondova. Stanovnici obližnjih naselja ipak se boje buke i sječe "
+        "drveća u parku, gdje bi trebao stajati jedan od stupova.",
+    ),
+    "tr": (
+        "Boğaz'a yeni köprü için çalışmalar başlıyor",
+        "Belediye pazartesi günü yaptığı açıklamada, yeni köprünün yapımına gelecek yılın "
+        "sonbaharında başlanacağını duyurdu. Yetkililere göre köprü, şehir merkezindeki trafiği "
+        "azaltacak ve binlerce kişinin işe gidiş süresini kısaltacak.",
+        "Projenin maliyetinin milyarlarca lirayı bulacağı tahmin ediliyor. Ancak yakın "
+        "mahallelerde oturanlar, ayaklardan birinin yükseleceği parktaki gürültüden ve "
+        "ağaçların kesilmesinden endişe ediyor.",
     ),
     "zh": (
         "跨河新大桥明年秋天开工",
@@ -170,6 +234,41 @@ def test_iso_8859_2_and_windows_1250_are_told_apart() -> None:
         doc = clean(text_dump("cs").encode(codec), kind="text")
         assert doc.meta["encoding"] == codec.replace("_", "-")
         assert "zjednodušit" in doc.text and "však" in doc.text
+
+
+# --- no declaration, not UTF-8: windows-1252 unless detection is sure ---------------
+
+
+# Latin-script pages whose every non-ASCII byte is a letter in windows-1252 too
+# ("Nerį" reads "Nerá"): the browser default, unless the detector's reading is the
+# better text, as it is for all but the French page (`inputs.fallback`).
+LATIN = [
+    ("fr", "cp1252", {"cp1252"}),
+    ("lt", "cp1257", {"cp1257", "iso8859-13"}),
+    ("lv", "cp1257", {"cp1257", "iso8859-13"}),
+    ("et", "cp1257", {"cp1257", "iso8859-13"}),
+    ("hu", "cp1250", {"cp1250", "iso8859-2"}),
+    ("hr", "cp1250", {"cp1250"}),
+    ("tr", "cp1254", {"cp1254"}),
+]
+LATIN_IDS = [f"{lang}-{codec}" for lang, codec, _ in LATIN]
+
+
+@pytest.mark.parametrize(("lang", "codec", "allowed"), LATIN, ids=LATIN_IDS)
+def test_latin_pages_without_a_declaration_keep_their_code_page(
+    lang: str, codec: str, allowed: set[str]
+) -> None:
+    assert_decoded(html_page(lang).encode(codec), lang, allowed)
+    assert_decoded(text_dump(lang).encode(codec), lang, allowed, kind="text")
+
+
+@pytest.mark.parametrize("name", ["dumps/recipe_or_howto.txt", "syndication/html/site_a.html"])
+def test_english_with_only_typographic_punctuation_is_windows_1252(name: str) -> None:
+    # » ° … © or ’ “ ” are all these pages have beyond ASCII; detection alone read
+    # them as Mac Roman, where "’" is "í" and "“" is "ì"
+    text = (FIXTURES / name).read_text(encoding="utf-8").replace('<meta charset="utf-8">', "")
+    assert "charset" not in text
+    assert decode(text.encode("cp1252")) == (text, "cp1252")
 
 
 # --- UTF-16 ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from cleaner.inputs.decode import DecodeError, binary_signature, charset_codec, decode
+from cleaner.inputs.fallback import detector_is_sure, page_language, western_shaped
 from cleaner.inputs.sniff import sniff_kind
 
 FRENCH = "Le café crème coûte 3 € — « très » cher, dit-on à l’hôtel."
@@ -109,6 +110,97 @@ def test_invalid_utf8_does_not_raise() -> None:
 def test_nul_bytes_are_stripped_and_newlines_normalised() -> None:
     raw = b"first line\r\nsecond\x00 line\rthird line, long enough to dilute the NUL\n"
     assert decode(raw)[0] == "first line\nsecond line\nthird line, long enough to dilute the NUL\n"
+
+
+# --- no declaration, not UTF-8: windows-1252 unless detection is sure -------------
+
+
+# Short Western text in windows-1252: detection alone read eight of these 22 pages
+# and text dumps as windows-1257 ("déją"), 1251 ("cafй"), 1250 ("caffč") or 1258.
+SHORT_WESTERN = [
+    "café déjà",
+    "Il était une fois un café à Paris, déjà très connu.",
+    "Noël approche : les vitrines sont déjà décorées.",
+    "Où est la gare ? À gauche, près du marché.",
+    "A situação econômica do país melhorou, disse o ministro.",
+    "Þetta er fallegur dagur í Reykjavík.",
+    "Però non è così facile: l’università è già chiusa.",
+    "Il caffè costa un euro, è vero.",
+    "Grüße aus München",
+    "¿Dónde está la estación? Está a dos calles, señor.",
+    "Børnene spiste rødgrød med fløde.",
+]
+
+
+@pytest.mark.parametrize("form", ["text", "html"])
+@pytest.mark.parametrize("text", SHORT_WESTERN)
+def test_short_western_text_without_a_declaration_is_windows_1252(text: str, form: str) -> None:
+    body = text if form == "text" else page(text)
+    assert decode(body.encode("cp1252")) == (body, "cp1252")
+
+
+# Short Latin-script text in its own code page: the detector is sure, by one of the
+# pieces of evidence of fallback.detector_is_sure: accented stop words ("přes",
+# "řízení", "galėtų"), an alphabet that holds every letter (Hungarian "ő", Estonian
+# "š"), the letters of the language both readings are in (Croatian "č", "ć").
+SHORT_LATIN = [
+    ("Příští týden začne oprava mostu přes řeku.", "cp1250"),
+    ("Ministr řekl, že vláda připraví nový zákon o stavebním řízení.", "iso8859_2"),
+    ("Pasak ministro, terminai galėtų sutrumpėti perpus.", "cp1257"),
+    ("Iedzīvotāji baidās no trokšņa un koku ciršanas parkā.", "cp1257"),
+    ("Mahalle sakinleri parktaki gürültüden ve ağaç kesiminden endişe ediyor.", "cp1254"),
+    ("Az építkezés jövő ősszel kezdődik, és két évig tart.", "cp1250"),
+    ("Elanikud kardavad müra ja puude langetamist pargis, šokk on suur.", "cp1257"),
+    ("Stanovnici se boje buke i sječe drveća u parku.", "cp1250"),
+]
+
+
+@pytest.mark.parametrize("form", ["text", "html"])
+@pytest.mark.parametrize(("text", "codec"), SHORT_LATIN)
+def test_short_latin_text_in_its_own_code_page_is_detected(
+    text: str, codec: str, form: str
+) -> None:
+    body = text if form == "text" else page(text)
+    assert decode(body.encode(codec))[0] == body
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Il était une fois un café à Paris, déjà très connu.", "Þetta er fallegur dagur í Reykjavík.",
+     "Vi åkte till Göteborg för att träffa våra vänner.", "It’s the year’s best—so far… “Really?”"],
+)
+def test_western_text_is_western_shaped(text: str) -> None:
+    assert western_shaped(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [(RUSSIAN, "cp1251"), ("Η κυβέρνηση ανακοίνωσε τη Δευτέρα ότι", "iso8859_7"),
+     ("הממשלה הודיעה ביום שני כי בניית הגשר", "cp1255"),
+     ("Mieszkańcy obawiają się hałasu, a władze zapowiedziały budowę mostu.", "cp1250")],
+)
+def test_other_scripts_read_as_windows_1252_are_not_western_shaped(text: str, codec: str) -> None:
+    # words of accented letters only ("Ñúåøü"), or symbols inside words ("w³adze")
+    assert not western_shaped(text.encode(codec).decode("cp1252"))
+
+
+def test_a_reading_that_turns_punctuation_into_letters_is_not_better() -> None:
+    # "’" is 0x92: "í" in Mac Roman, a letter of Spanish, the language of both readings
+    western = "El perro de mi hermano come pan con queso todas las noches y no ’ladra’ nunca."
+    assert not detector_is_sure(western.replace("’", "í"), western)
+
+
+def test_a_reading_that_turns_letters_into_symbols_is_not_better() -> None:
+    # no alphabet has "ä", "Ø" and "ê"; Mac Roman reads them "‰" (a symbol), "ÿ", "Í",
+    # which Welsh has: one misfit fewer, for one letter fewer
+    western = "Die Bäckerei Ørsted verkauft Crêpes."
+    assert not detector_is_sure(western.encode("cp1252").decode("mac-roman"), western)
+
+
+def test_the_language_of_a_page_counts_only_in_prose() -> None:
+    assert page_language("Le café de la place a rouvert lundi après des mois de travaux.")
+    # a list of names: its guess (Estonian) rests on chance hits, one word in nine
+    assert page_language("Zürich Genève Lausanne Bern Basel Luzern Lugano St. Gallen") is None
 
 
 # --- refusals --------------------------------------------------------------------

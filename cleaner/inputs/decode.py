@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
 
 import charset_normalizer
 
@@ -26,7 +25,13 @@ from cleaner.inputs.encodings import (
     label_key,
     web_codec,
 )
-from cleaner.lang.language import guess
+from cleaner.inputs.fallback import (
+    FALLBACK_CODEC,
+    alphabet_score,
+    page_sample,
+    visible_bytes,
+    western_default,
+)
 from cleaner.lang.scripts import KANA, char_class
 
 #: How many leading bytes the binary checks look at. 8 KB holds the markup head
@@ -77,19 +82,13 @@ COMMON_BLOCKS: tuple[tuple[int, int], ...] = (
 )  # fmt: skip
 
 #: Detection ties: candidates whose chaos is within this of the best one's are
-#: told apart by the guessed language's letters (see `_alphabet_score`).
+#: told apart by the guessed language's letters (see `fallback.alphabet_score`).
 CHAOS_TIE = 0.01
-#: ...on this much of the page: a language shows in its first few paragraphs.
-ALPHABET_SAMPLE_CHARS = 20_000
 #: Japanese in a Japanese encoding: a strict decode where kana make up at least
 #: this share of the non-ASCII characters (Japanese prose: 40-60%; other text
 #: decoded as Shift_JIS or EUC-JP gives half-width katakana and rare kanji).
 KANA_SHARE = 0.2
 JAPANESE_CODECS = ("cp932", "euc_jp")
-
-#: The last resort, as in browsers with a Western default locale; it decodes
-#: any byte (undefined ones become U+FFFD with errors="replace").
-FALLBACK_CODEC = "cp1252"
 
 #: (conditions, label) pairs; every (offset, bytes) condition must hold. More
 #: specific entries come first (RIFF subtypes before plain RIFF).
@@ -357,7 +356,10 @@ def _decode_chain(
     if mostly is not None:
         return mostly, "utf-8"
 
-    codec = _japanese(raw) or _detect(raw)
+    visible = visible_bytes(raw)  # what the language evidence reads (`inputs.fallback`)
+    codec = _japanese(raw) or _detect(raw, visible)
+    if western_default(raw, codec, visible):  # the browser default, unless detection is sure
+        codec = FALLBACK_CODEC
     if codec is not None:
         text = _try(raw, codec)
         if text is None:  # the detector samples chunks; a later one may be bad
@@ -366,21 +368,22 @@ def _decode_chain(
     return raw.decode(FALLBACK_CODEC, errors="replace"), FALLBACK_CODEC
 
 
-def _detect(raw: bytes) -> str | None:
+def _detect(raw: bytes, visible: bytes) -> str | None:
     """Guess the encoding among those the web uses; ties go to windows-1252.
 
     On short inputs the detector often scores several code pages the same (a
     lone "\xff" is equally Farsi cp1006 or Western cp1252); guesses it can
     hardly tell apart are ranked by the letters of the page's language first
-    (`_alphabet_score`), and with no evidence left to separate them, the
-    browser default is the least surprising answer.
+    (`fallback.alphabet_score`, read in the ``visible`` text: markup words are
+    stop words of some language), and with no evidence left to separate them,
+    the browser default is the least surprising answer.
     """
     matches = charset_normalizer.from_bytes(raw, cp_isolation=list(WEB_ENCODINGS))
     best = matches.best()
     if best is None:
         return None
-    score = _alphabet_score(str(best))
-    scored = [(m, score(m) if score else 0) for m in matches
+    score = alphabet_score(page_sample(visible, best.encoding))
+    scored = [(m, score(page_sample(visible, m.encoding)) if score else 0) for m in matches
               if m.chaos <= best.chaos + CHAOS_TIE]
     best_score = 0
     if score is not None:
@@ -390,28 +393,6 @@ def _detect(raw: bytes) -> str | None:
     if any(FALLBACK_CODEC in m.could_be_from_charset for m in tied):
         return FALLBACK_CODEC
     return web_codec(best.encoding)
-
-
-def _alphabet_score(text: str) -> Callable[[object], int] | None:
-    """A score telling near-tied guesses apart by the letters of the page's language.
-
-    The detector's language models hardly tell ISO-8859-2 from windows-1250 or
-    ISO-8859-10 (Czech "š" is a letter in each: "ą" or "đ" in the wrong one).
-    The accented letters of the guessed language's stop words do: each one a
-    guess decodes counts for it, any other non-ASCII letter against it. None
-    when the language has no accented letters (English): nothing to tell.
-    """
-    lang = guess(text[:ALPHABET_SAMPLE_CHARS])
-    alphabet = {c for word in lang.stopwords for c in word if c.isalpha() and not c.isascii()}
-    if not alphabet:
-        return None
-
-    def score(match: object) -> int:
-        sample = str(match)[:ALPHABET_SAMPLE_CHARS].casefold()
-        letters = [c for c in sample if c.isalpha() and not c.isascii()]
-        return 2 * sum(c in alphabet for c in letters) - len(letters)
-
-    return score
 
 
 def _japanese(raw: bytes) -> str | None:
