@@ -17,8 +17,8 @@ from cleaner.document import Document
 from cleaner.extract import html, parse
 from cleaner.extract.dom import DomLine, walk
 from cleaner.extract.head import HeadMeta, page_meta
-from cleaner.extract.lines import MIN_DENSITY, is_good, line_features
-from cleaner.lang.language import guess
+from cleaner.extract.lines import is_good, line_features
+from cleaner.lang.language import MIN_DENSITY, guess
 
 HTML_FIXTURES = FIXTURES / "html"
 

@@ -57,7 +57,6 @@ for _tag in REGION_TAGS:
     _TAG_FLAGS[_tag] = _TAG_FLAGS.get(_tag, 0) | _REGION
 _TAG_FLAGS["a"] = _LINK
 _REGION_OF = dict(REGION_WORDS)
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(slots=True)

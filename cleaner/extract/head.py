@@ -193,11 +193,13 @@ def page_meta(tree: etree._Element) -> HeadMeta:
     absolute = [u for u in (found.get("canonical"), found.get("og:url"))
                 if u and u.startswith(("http://", "https://"))]
     meta.url = absolute[0] if absolute else None
-    ld_author, ld_publisher = _json_ld(tree)
-    meta.author = (next((name for k in _AUTHOR_META if (name := _author_name(found.get(k)))),
-                        None) or _author_name(ld_author) or _author_name(_rel_author(tree)))
-    meta.sitename = (next((found[k].lstrip("@") for k in _SITENAME_META if found.get(k)), None)
-                     or ld_publisher)
+    meta.author = next((name for k in _AUTHOR_META if (name := _author_name(found.get(k)))),
+                       None)
+    meta.sitename = next((found[k].lstrip("@") for k in _SITENAME_META if found.get(k)), None)
+    if meta.author is None or meta.sitename is None:  # JSON-LD only for what <meta> lacks
+        ld_author, ld_publisher = _json_ld(tree)
+        meta.author = meta.author or _author_name(ld_author) or _author_name(_rel_author(tree))
+        meta.sitename = meta.sitename or ld_publisher
     lang = tree.get("lang") or found.get("og:locale") or found.get("content-language")
     meta.language = lang.split("-")[0].split("_")[0].lower() if lang else None
     return meta

@@ -36,10 +36,10 @@ from cleaner.extract import text as text_classifier
 from cleaner.extract.dom import DomLine, walk
 from cleaner.extract.head import HeadMeta, page_meta
 from cleaner.extract.lines import ends_section, first_byline, gap_cost, is_good, line_features
-from cleaner.extract.lines import min_density as prose_density
 from cleaner.extract.parse import ExtractError, load_html, propose, release_memory
 from cleaner.lang.dates import find_date, is_dateline
 from cleaner.lang.language import Language, count_words, guess
+from cleaner.lang.language import min_density as prose_density
 from cleaner.model import Proposed
 from cleaner.strip import rules
 

@@ -13,8 +13,8 @@ from cleaner import model
 from cleaner.document import Block
 from cleaner.extract.dom import DomLine
 from cleaner.extract.lines import Line, is_glued_teaser, line_features
-from cleaner.extract.lines import min_density as prose_density
 from cleaner.lang.language import Language
+from cleaner.lang.language import min_density as prose_density
 from cleaner.model import features as model_features
 from cleaner.strip import rules
 

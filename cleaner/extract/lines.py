@@ -23,14 +23,6 @@ from cleaner.strip.patterns import SECTION_END_REASONS, WEAK_SECTION_MARKERS
 GOOD_MIN_WORDS = 12
 #: A line this long counts as prose even without a closing punctuation mark.
 LONG_LINE_WORDS = 30
-#: Minimum stop-word share for prose. jusText's English threshold is 0.30 on its
-#: own (larger) lists; 0.2 keeps prose in languages with short lists too.
-MIN_DENSITY = 0.2
-#: Minimum particle share for unspaced (CJK) prose. Formal Chinese news uses few
-#: of the particles the list holds: paragraphs measured 0.07 to 0.15 (0.1 lost
-#: the first paragraph of a plain two-paragraph story), Japanese prose 0.25 and
-#: up. Menus and headlines stay out on length and sentence endings, not on this.
-MIN_DENSITY_UNSPACED = 0.05
 #: Gap cost of a recognised chrome or date line, and of a short line that reads
 #: like content (lower-case words or figures: list items, ingredients), against
 #: 1 for anything else (menu items, title-case teaser headlines).
@@ -137,11 +129,6 @@ def line_features(index: int, text: str, lang: Language, chrome_rules: bool = Tr
         dateline=chrome is None and is_dateline(text, words),
         notice=chrome_rules and rules.is_rights_notice(text, words),
     )
-
-
-def min_density(lang: Language) -> float:
-    """The stop-word (or, unspaced, particle) density prose needs in this language."""
-    return MIN_DENSITY_UNSPACED if lang.unspaced else MIN_DENSITY
 
 
 def features(lines: list[str], lang: Language) -> list[Line]:

@@ -30,9 +30,9 @@ from cleaner.extract.lines import (
     is_good,
     is_prose,
 )
-from cleaner.extract.lines import min_density as prose_density
 from cleaner.lang.dates import find_date
 from cleaner.lang.language import Language, guess
+from cleaner.lang.language import min_density as prose_density
 from cleaner.lang.scripts import CJK_RUN
 from cleaner.model import features as model_features
 

@@ -26,8 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from cleaner.extract.lines import min_density
-from cleaner.lang.language import Language, guess
+from cleaner.lang.language import Language, guess, min_density
 
 #: The browser default: windows-1252, also what ISO-8859-1 and ASCII labels mean.
 #: It decodes any byte (the five undefined ones become U+FFFD with "replace").

@@ -106,8 +106,10 @@ _JOIN = (
     rf"(?:{_ODD_JOINERS}|{_JOINER}\s*+{_ODD_JOINERS}|\s++{_ODD_JOINERS}"
     rf"|\s*+&\s*+|\s++{_JOINER}\s*+)"
 )
+#: What opens a byline, in the languages the chrome phrases cover.
+_BYLINE_OPENER = r"(?:by|von|por|par|di|door|автор|author|written by|words by|posted by|بقلم)"
 _BYLINE = re.compile(
-    r"^(?:by|von|por|par|di|door|автор|author|written by|words by|posted by|بقلم)[:\s]++"
+    rf"^{_BYLINE_OPENER}[:\s]++"
     rf"[\w.'’\-]{_NAME_CHAR}*+(?:{_NEXT_NAME}){{0,5}}+"
     rf"(?>{_JOIN}[\w.'’\-]{_NAME_REST}(?:{_NEXT_NAME}){{0,4}}+)*+"
     r"(?:\s*+[|,\-–—•·](?s:.)*+)?$",
@@ -122,9 +124,7 @@ _AGO = re.compile(r"^\d+\s+(minutes?|hours?|days?|weeks?|months?|mins?|hrs?)\s+a
 
 
 #: What opens a byline, up to the first name (the prefixes `_BYLINE` knows).
-_BYLINE_PREFIX = re.compile(
-    r"^(?:by|von|por|par|di|door|автор|author|written by|words by|posted by|بقلم)[:\s]+",
-    re.I)
+_BYLINE_PREFIX = re.compile(rf"^{_BYLINE_OPENER}[:\s]+", re.I)
 #: What ends a byline's names: a separator, or a date or time after a comma.
 #: A match starts only where a run of spaces does (the lookbehind) and takes the run
 #: whole, so a long run of spaces is not tried once per space.
