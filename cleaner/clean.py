@@ -19,6 +19,7 @@ from cleaner.inputs.base import Input, InputError
 from cleaner.inputs.decode import DecodeError, decode
 from cleaner.inputs.files import read_input
 from cleaner.inputs.sniff import sniff_kind
+from cleaner.lang.identify import identify
 
 KINDS = ("html", "text")
 
@@ -78,12 +79,14 @@ def clean(
         if not text.strip():
             raise DecodeError("file has no text")
     kind = kind or sniff_kind(text)
-    canonical_url = None
+    canonical_url = declared = None
     if kind == "html":
         result = html_extractor.extract(text, url)
-        canonical_url = result.canonical_url
+        canonical_url, declared = result.canonical_url, result.declared_language
     else:
         result = text_classifier.classify(text)
+    body = "\n\n".join(b.text for b in result.blocks if b.in_body)
+    language = identify(body or result.title or "", declared)
     return Document(
         id=doc_id or make_id(source, text),
         kind=kind,
@@ -93,11 +96,13 @@ def clean(
         title=result.title,
         date=result.date,
         chars_in=len(text),
-        meta={"encoding": encoding, "language": result.language},
+        meta={"encoding": encoding},
         canonical_url=canonical_url,
         author=result.author,
         sitename=result.sitename,
         description=result.description,
+        language=language.code,
+        language_confidence=language.confidence,
     )
 
 

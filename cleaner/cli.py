@@ -13,13 +13,15 @@ from cleaner.batch.config import RunConfig
 from cleaner.batch.outdir import OutputInUseError, UnsafeOutputError
 from cleaner.batch.run import OutputError, run
 from cleaner.batch.workers import DEFAULT_MAX_MEMORY
-from cleaner.clean import clean, error_message
+from cleaner.clean import KINDS, clean, error_message
 from cleaner.dedup import DEFAULT_KEEP, DEFAULT_THRESHOLD, KEEP_POLICIES, Deduper, DedupIndexError
 from cleaner.dedup.jsonl import MAX_LINE_BYTES, dedup_jsonl
+from cleaner.document import Document
 from cleaner.eval.report import format_set, format_worst, results_json, write_json
 from cleaner.eval.run import SYSTEMS, default_jobs, evaluate
 from cleaner.eval.sets import SetError, parse_set_names, select_sets
 from cleaner.inputs.base import DEFAULT_MAX_BYTES, ArgumentError, Input, kind_from_name
+from cleaner.inputs.containers import JsonlFields
 from cleaner.inputs.files import read_input
 from cleaner.report import ReportError, write_report
 from cleaner.timelimit import DEFAULT_TIMEOUT, PageTimeout, time_limit
@@ -149,6 +151,17 @@ def main() -> None:
 @click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_MAX_MEMORY // _MIB,
               show_default=True, metavar="MIB", help="Memory each worker may use, in MiB "
               "(0: no cap); a page that needs more is an error record.")
+@click.option("--kind", type=click.Choice(KINDS), default=None,
+              help="Read every page as this kind, whatever its name or content suggests "
+                   "(a JSONL record's own \"format\" field still wins). [default: the file "
+                   "extension or an \"html\" field, else sniffed]")
+@click.option("--text-field", metavar="FIELD", default=None,
+              help="JSONL field holding the page (dots for nested fields: doc.body). "
+                   "[default: html, else text]")
+@click.option("--id-field", metavar="FIELD", default=None,
+              help="JSONL field holding the record's id. [default: id, else metadata.id]")
+@click.option("--url-field", metavar="FIELD", default=None,
+              help="JSONL field holding the page's URL. [default: url, else metadata.url]")
 @click.option("--restart", is_flag=True, help="Start from scratch instead of resuming an "
               "interrupted run in OUTDIR.")
 @click.option("--report", "make_report", is_flag=True,
@@ -156,8 +169,9 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing summary.")
 def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep: str,
                   index: Path | None, jobs: int | None, timeout: float, engine: str,
-                  scheduler: str | None, max_bytes: int, max_memory: int, restart: bool,
-                  make_report: bool, quiet: bool) -> None:
+                  scheduler: str | None, max_bytes: int, max_memory: int, kind: str | None,
+                  text_field: str | None, id_field: str | None, url_field: str | None,
+                  restart: bool, make_report: bool, quiet: bool) -> None:
     """Clean page dumps into OUTDIR: files, folders, WARC and JSONL files, or - (stdin).
 
     Pages are HTML or text dumps, plain or compressed (.gz, .bz2, .xz).
@@ -165,7 +179,10 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
     .warc and .jsonl files (each also compressed). A WARC gives its HTML
     responses (the target URI is the page URL); a JSONL file (or - for
     stdin) gives one page per line: {"html" or "text", optional "url" and
-    "id", other fields passed through}.
+    "id" (or "metadata": {"url", "id"}, as datatrove writes), other fields
+    passed through}; a "text" that holds HTML is read as HTML unless the
+    record's "format" says "text". --text-field, --id-field and --url-field
+    read records of other shapes.
 
     Writes OUTDIR/text/<input path>.txt for every kept page,
     OUTDIR/documents.jsonl (one record per page, with what was removed and
@@ -180,6 +197,8 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
       cleaner clean crawl/ news/a.html.gz -o out/ --threshold 0.9
       cleaner clean crawl-2026-11.warc.gz -o out/crawl
       cat pages.jsonl | cleaner clean - -o out/pages
+      cleaner clean crawl.jsonl.gz -o out/ --text-field body --url-field meta.link
+      cleaner clean dumps/ -o out/ --kind text      # .html files that hold page text
       cleaner clean today/ -o out/today --index crawl-index.sqlite --keep earliest
       cleaner clean huge/ -o out/ --jobs 8 --timeout 60
       cleaner clean huge/ -o out/ --engine dask --scheduler tcp://10.0.0.5:8786
@@ -195,7 +214,8 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, threshold: float, keep:
     _open_index(index, threshold)
     config = RunConfig(threshold=threshold, keep=keep, jobs=jobs, timeout=timeout,
                        index=str(index) if index is not None else None, max_bytes=max_bytes,
-                       max_memory=max_memory * _MIB or None)
+                       max_memory=max_memory * _MIB or None, kind=kind,
+                       jsonl=JsonlFields(text=text_field, id=id_field, url=url_field))
     runner = None
     if engine == "dask":
         # imported only for a Dask run: importing dask.distributed takes most of a second
@@ -322,9 +342,16 @@ def explain_command(file: str, kind: str | None, url: str | None, max_bytes: int
     click.echo(f"title: {doc.title or '(none)'}")
     click.echo(f"date: {doc.date or '(none)'}")
     click.echo(f"kind: {doc.kind}; encoding: {doc.meta.get('encoding') or 'text'}; "
-               f"language: {doc.meta.get('language') or 'unknown'}")
+               f"language: {_language(doc)}")
     click.echo(f"clean text: {len(body):,} characters in {kept} blocks, from "
                f"{doc.chars_in:,} characters in; {removed} blocks removed")
+
+
+def _language(doc: Document) -> str:
+    """The language line of `explain`: the code and how sure, or why there is none."""
+    if doc.language is None:
+        return "unsure"
+    return f"{doc.language} (confidence {doc.language_confidence:.2f})"
 
 
 @main.command("dedup")

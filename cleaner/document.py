@@ -92,6 +92,11 @@ class Document:
     author: str | None = None
     sitename: str | None = None
     description: str | None = None
+    #: The language of the text as an ISO 639-1 code, and the probability behind it
+    #: (`lang.identify`: the text weighed against the page's declaration); both None
+    #: when unsure (a few words, code, a table of numbers).
+    language: str | None = None
+    language_confidence: float | None = None
 
     def body_blocks(self) -> list[Block]:
         """The article body's blocks in page order: the kept blocks that are not the

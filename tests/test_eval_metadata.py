@@ -151,7 +151,7 @@ class _Doc:
 @dataclass
 class _NewDoc(_Doc):
     author: str | None = None
-    lang: str | None = "de"
+    language: str | None = "de"
 
 
 def test_document_meta_reads_only_the_attributes_a_document_has() -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 from cleaner import clean
+from cleaner.extract.head import page_meta
+from cleaner.extract.parse import load_html
 from cleaner.lang.dates import author_names, byline_author
 
 BODY = "".join(
@@ -95,3 +97,65 @@ def test_byline_names_stop_at_a_separator_a_date_or_a_role() -> None:
     assert byline_author("By clicking you agree.") is None
     assert byline_author("A sentence about a river") is None
     assert author_names("David Jackson - Editorial Team") == "David Jackson"
+
+
+def _ld(data: dict, cdata: bool = False) -> str:
+    text = json.dumps(data)
+    if cdata:
+        text = f"//<![CDATA[\n{text}\n//]]>"
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+def test_the_date_from_json_ld_when_the_meta_tags_have_none() -> None:
+    page = html(_ld({"@type": "NewsArticle", "datePublished": "2024-03-05T08:00:00Z",
+                     "dateModified": "2025-01-01T00:00:00Z"}))
+    assert clean(page.encode(), kind="html").date == "2024-03-05"
+
+
+def test_json_ld_in_a_cdata_wrapper_is_read() -> None:
+    # a CDATA wrapper is not JSON: without unwrapping, the script was skipped whole
+    page = html(_ld({"@graph": [{"@type": "Article", "datePublished": "2023-07-01",
+                                 "author": {"name": "Ana Ruiz"}}]}, cdata=True))
+    doc = clean(page.encode(), kind="html")
+    assert (doc.date, doc.author) == ("2023-07-01", "Ana Ruiz")
+
+
+def test_a_meta_published_time_wins_over_json_ld_and_nested_items_are_not_read() -> None:
+    page = html('<meta property="article:published_time" content="2024-04-02T10:00:00+02:00">'
+                + _ld({"@type": "Article", "datePublished": "2024-04-01"}))
+    assert clean(page.encode(), kind="html").date == "2024-04-02"
+    # a date of an item inside the article (a video, a related story) is not the page's
+    # metadata (htmldate's search, the last resort, may still come to it)
+    nested = html(_ld({"@type": "WebPage", "video": {"datePublished": "2019-01-01"}}))
+    assert page_meta(load_html(nested)).date is None
+
+
+def test_the_date_searched_for_when_the_page_states_none() -> None:
+    # no metadata and no dateline: htmldate's fast search reads the URL's date
+    doc = clean(html().encode(), kind="html", url="https://news.example/2024/05/12/rivers")
+    assert doc.date == "2024-05-12"
+    assert clean(html().encode(), kind="html").date is None
+
+
+def test_an_h1_that_shares_no_word_with_the_title_is_not_the_headline() -> None:
+    page = html("<title>Flood defences fail in the valley</title>", headline="<h1>Lorem</h1>")
+    assert clean(page.encode(), kind="html").title == "Flood defences fail in the valley"
+    kin = html("<title>Flood defences fail | Valley News</title>",
+               headline="<h1>Why the flood defences failed</h1>")
+    assert clean(kin.encode(), kind="html").title == "Why the flood defences failed"
+
+
+def test_the_site_name_part_of_the_title_is_never_the_headline() -> None:
+    # the masthead repeats the site part of <title>; og:title is the headline
+    page = ('<html><head><title>Flood defences fail | The Valley Times</title>'
+            '<meta property="og:site_name" content="The Valley Times">'
+            '<meta property="og:title" content="Flood defences fail as river peaks">'
+            f"</head><body><header><p>The Valley Times</p></header><article>{BODY}"
+            "</article></body></html>")
+    assert clean(page.encode(), kind="html").title == "Flood defences fail as river peaks"
+
+
+def test_a_title_shaped_like_a_field_is_still_a_title() -> None:
+    # "Site: Page" has the shape of a "Label: value" line, chrome among the page's lines
+    page = html("<title>Valley Gazette: Colophon</title>")
+    assert clean(page.encode(), kind="html").title == "Valley Gazette: Colophon"

@@ -10,6 +10,7 @@ from cleaner.batch.workers import DEFAULT_MAX_MEMORY
 from cleaner.dedup import DEFAULT_KEEP, DEFAULT_THRESHOLD
 from cleaner.dedup.signatures import DEFAULT_NUM_PERM
 from cleaner.inputs.base import DEFAULT_MAX_BYTES
+from cleaner.inputs.containers import JsonlFields
 from cleaner.timelimit import DEFAULT_TIMEOUT
 
 
@@ -26,3 +27,5 @@ class RunConfig:
     max_memory: int | None = DEFAULT_MAX_MEMORY  # bytes a worker may use (None: no cap)
     keep: str = DEFAULT_KEEP  # which copy of a duplicate cluster is kept (KEEP_POLICIES)
     index: str | None = None  # a persistent dedup index (SQLite file) across runs
+    kind: str | None = None  # every page's kind, "html" or "text" (None: name, then sniff)
+    jsonl: JsonlFields = field(default_factory=JsonlFields)  # where JSONL records keep things

@@ -48,7 +48,8 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
         "similarity": None if similarity is None else round(similarity, 4),
         "cluster": cluster or doc.id,
         "removed": doc.removed,
-        "language": doc.meta.get("language"),
+        "language": doc.language,
+        "language_confidence": doc.language_confidence,
         "encoding": doc.meta.get("encoding"),
         "layout": layout(doc),
         # a JSONL record's other fields, passed through (never over our own keys)
@@ -59,7 +60,7 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
 #: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
 _HEAD_KEYS = ("id", "source", "url", "canonical_url", "kind", "title", "date", "author",
               "sitename", "description", "text")
-_TAIL_KEYS = ("removed", "language", "encoding", "layout")
+_TAIL_KEYS = ("removed", "language", "language_confidence", "encoding", "layout")
 _OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
                        "text_path"))
 
@@ -114,6 +115,8 @@ class PackedDocument(NamedTuple):
     author: str | None
     sitename: str | None
     description: str | None
+    language: str | None
+    language_confidence: float | None
 
 
 def pack(doc: Document) -> PackedDocument:
@@ -123,7 +126,7 @@ def pack(doc: Document) -> PackedDocument:
         doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
         [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
         [b.reason for b in blocks], [b.score for b in blocks], doc.canonical_url, doc.author,
-        doc.sitename, doc.description)
+        doc.sitename, doc.description, doc.language, doc.language_confidence)
 
 
 def unpack(packed: PackedDocument) -> Document:
@@ -132,7 +135,8 @@ def unpack(packed: PackedDocument) -> Document:
                                                 packed.reasons, packed.scores, strict=True)]
     return Document(packed.id, packed.kind, blocks, packed.source, packed.url, packed.title,
                     packed.date, packed.chars_in, packed.meta, packed.canonical_url,
-                    packed.author, packed.sitename, packed.description)
+                    packed.author, packed.sitename, packed.description, packed.language,
+                    packed.language_confidence)
 
 
 class CleanedPage(NamedTuple):

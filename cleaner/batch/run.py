@@ -242,7 +242,8 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Engine,
     """
     turned_away = 0
     done = state.inputs_done
-    inputs = itertools.islice(expand(files, config.max_bytes, config.timeout), done, None)
+    inputs = itertools.islice(expand(files, config.max_bytes, config.timeout, config.jsonl,
+                                       config.kind), done, None)
     in_flight: deque[Input] = deque()  # handed to the engine, outcome not back yet
 
     def feed() -> Iterator[Input]:

@@ -70,8 +70,9 @@ CHECKPOINT_PAGES = 256
 CHECKPOINT_SECONDS = 5.0
 #: Version of the state layout: a state of another version is not resumed
 #: (2: msgpack frames instead of pickles; 3: a bodies entry lost its unread ninth field;
-#: 4: a packed document has its canonical URL; 5: and its author, site name, description).
-STATE_VERSION = 5
+#: 4: a packed document has its canonical URL; 5: and its author, site name, description;
+#: 6: and its language code and confidence).
+STATE_VERSION = 6
 #: Files of the state folder.
 RUN_FILE, CHECKPOINT_FILE, VERDICTS_FILE = "run.json", "checkpoint.json", "verdicts"
 SPOOLS = ("spool", "bodies")
@@ -87,7 +88,8 @@ _ERROR = lambda value: (isinstance(value, dict) and is_json(value)  # noqa: E731
 _PACKED = record(is_str, is_str, optional(is_str), optional(is_str), optional(is_str),
                  optional(is_str), is_int, _META, list_of(is_str), list_of(is_str),
                  list_of(is_bool), list_of(optional(is_str)), list_of(optional(is_number)),
-                 optional(is_str), optional(is_str), optional(is_str), optional(is_str))
+                 optional(is_str), optional(is_str), optional(is_str), optional(is_str),
+                 optional(is_str), optional(is_number))
 #: A spool entry: ("doc", id, chars_in, title, text, head, tail, packed) or ("error", record).
 SPOOL_ENTRY = lambda value: (  # noqa: E731
     record(_constant("doc"), is_str, is_int, optional(is_str), is_str, is_str, is_str,

@@ -252,16 +252,15 @@ def _value(value: object) -> str | None:
     return str(value) or None
 
 
-#: Where a cleaner Document may hold the language: an ISO code attribute first (being
-#: added), then what `clean()` puts in `meta` today (a stop-word list's name).
-_LANG_ATTRIBUTES = ("lang", "language_code", "language")
-_LANG_META_KEYS = ("lang", "language_code", "language")
+#: Where a Document holds the language: its `language` attribute (an ISO 639-1 code);
+#: `meta` is read too, for a Document pickled by an older version (a list's name).
+_LANG_ATTRIBUTES = ("language",)
+_LANG_META_KEYS = ("language",)
 
 
 def document_meta(doc: object) -> Meta:
     """A cleaner Document's metadata by field; a field the Document has no attribute
-    for is left out. Read with getattr, so this works whichever fields the
-    Document has (author, site name and description are being added)."""
+    for is left out (read with getattr, so a system without one is "not offered")."""
     found: Meta = {}
     for name in META_FIELDS:
         if name != "lang" and hasattr(doc, name):

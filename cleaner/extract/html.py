@@ -34,7 +34,7 @@ from cleaner.document import Block
 from cleaner.extract import judge
 from cleaner.extract import text as text_classifier
 from cleaner.extract.dom import DomLine, walk
-from cleaner.extract.head import HeadMeta, page_meta
+from cleaner.extract.head import HeadMeta, page_meta, searched_date
 from cleaner.extract.lines import ends_section, first_byline, gap_cost, is_good, line_features
 from cleaner.extract.parse import ExtractError, load_html, propose, release_memory
 from cleaner.lang.dates import find_date, is_dateline
@@ -88,6 +88,8 @@ class HtmlResult:
     author: str | None = None
     sitename: str | None = None
     description: str | None = None
+    #: The language the page declares (`<html lang>`, og:locale, Content-Language).
+    declared_language: str | None = None
 
 
 def _squash(text: str) -> str:
@@ -302,20 +304,22 @@ def _fallback(lines: list[DomLine], meta: HeadMeta, url: str | None,
         judge.judge(proposal.blocks, [[i] for i in range(len(lines))], lines,
               [0.0] * len(lines), [False] * len(lines), proposal.lang, rows_out)
     title = proposal.title or head_title(meta)
-    return HtmlResult(proposal.blocks, title, meta.date or proposal.date, meta.url,
+    return HtmlResult(proposal.blocks, title,
+                      meta.date or proposal.date or meta.searched_date, meta.url,
                       proposal.lang.name, _author(meta, proposal.blocks), meta.sitename,
-                      meta.description)
+                      meta.description, meta.language)
 
 
 def _page_date(meta: HeadMeta, blocks: list[Block]) -> str | None:
-    """The page's date: its metadata's, else the first dateline near the top."""
+    """The page's date: its metadata's, else the first dateline near the top, else
+    what htmldate's search found (see `extract.head` for why in this order)."""
     if meta.date:
         return meta.date
     for block in blocks[:TITLE_SEARCH_BLOCKS]:
         words = count_words(block.text)
         if is_dateline(block.text, words) and (date := find_date(block.text)):
             return date
-    return None
+    return meta.searched_date
 
 
 #: Elements a browser never renders whose text trafilatura would still take:
@@ -334,6 +338,8 @@ def extract(html: str, url: str | None = None,
         raise ExtractError("the HTML could not be parsed")
     lines = walk(tree)  # before trafilatura, which prunes the tree it is given
     meta = page_meta(tree)
+    if meta.date is None:
+        meta.searched_date = searched_date(tree, url)
     for el in list(tree.iter(*_UNRENDERED)):
         el.drop_tree()  # its tail is page text: drop_tree keeps it
     result = propose(tree, url)
@@ -371,13 +377,14 @@ def extract(html: str, url: str | None = None,
         title = _mark_title(blocks, meta.titles)
     judge.judge(blocks, spans, lines, shares, traf, lang, rows_out)
     return HtmlResult(blocks, title or head_title(meta), _page_date(meta, blocks), meta.url,
-                      lang.name, _author(meta, blocks), meta.sitename, meta.description)
+                      lang.name, _author(meta, blocks), meta.sitename, meta.description,
+                      meta.language)
 
 
 def head_title(meta: HeadMeta) -> str | None:
     """The page's title when no block repeats a headline candidate: the best candidate
     (og:title, <h1>, <title> and its parts, in that order) that is not a chrome phrase."""
-    return next((t for t in meta.titles if rules.chrome_reason(t) is None), None)
+    return next((t for t in meta.titles if rules.chrome_reason(t, fields=False) is None), None)
 
 
 def _author(meta: HeadMeta, blocks: list[Block]) -> str | None:

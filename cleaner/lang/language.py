@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from cleaner.lang import identify
 from cleaner.lang.scripts import CJK, KANA, mostly_cjk
 from cleaner.strip.patterns import CJK_PARTICLES
 
@@ -69,8 +70,10 @@ def _cache_dir() -> Path:
 
 
 def preload() -> None:
-    """Load the stop-word lists now (before forking workers, so they share them)."""
+    """Load the stop-word lists and the language model now (before forking workers,
+    so they share them)."""
     _stoplists()
+    identify.preload()
 
 
 @dataclass(frozen=True, slots=True)

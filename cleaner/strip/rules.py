@@ -171,10 +171,12 @@ def _prefix_match(folded: str, prefix: str, reason: str, words: int) -> bool:
     return True
 
 
-def chrome_reason(line: str, words: int | None = None) -> str | None:
+def chrome_reason(line: str, words: int | None = None, *, fields: bool = True) -> str | None:
     """The reason a single line is chrome on its own, or None.
 
-    `words` is the line's word count when the caller has it already.
+    `words` is the line's word count when the caller has it already. `fields=False`
+    leaves out the "Label: value" shape (`_FIELD`), which is chrome among a page's
+    lines ("Price: $20") but the usual shape of a <title> ("Daring Fireball: Colophon").
     """
     base = unicodedata.normalize("NFKC", line).casefold()
     folded_line = _strip_decoration(base)
@@ -194,7 +196,7 @@ def chrome_reason(line: str, words: int | None = None) -> str | None:
         for prefix, reason in _PREFIX:
             if _prefix_match(folded, prefix, reason, words):
                 return reason
-    if words <= FIELD_MAX_WORDS and _FIELD.match(folded):
+    if fields and words <= FIELD_MAX_WORDS and _FIELD.match(folded):
         return "site-chrome"
     haystack = folded if words <= MAX_SEARCH_WORDS else folded[:LONG_LINE_HEAD]
     for pattern, reason, literals in _SEARCH:
