@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint eval bench-dedup bench-scale bench-pagecost install clean-out
+.PHONY: run test lint eval bench-dedup bench-scale bench-pagecost bench-stream install clean-out
 
 install: $(STAMP)
 
@@ -53,6 +53,11 @@ bench-scale: $(STAMP)
 # 1-50 MB, and the benchmark pages as the reference; out/pagecost.json. Tens of minutes.
 bench-pagecost: $(STAMP)
 	$(BIN)/python -m cleaner.benchmarks.pagecost
+
+# How soon `cleaner clean big.jsonl -o - | head -1` prints its first record, on 5,000
+# records, beside trafilatura's CLI on one page in the same run.
+bench-stream: $(STAMP)
+	$(BIN)/python -m cleaner.benchmarks.stream
 
 clean-out:
 	rm -rf out/

@@ -6,6 +6,7 @@ clean text is derived, never stored, and any removal can be explained later.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 #: The closed vocabulary of removal reasons. Keys are what `Block.reason` may hold;
@@ -32,13 +33,24 @@ REASONS: dict[str, str] = {
     "empty": "a block with no words",
 }
 
-#: Block kinds. `title` blocks are kept but are not part of the body text.
-BLOCK_KINDS = ("title", "heading", "paragraph", "list", "quote", "table", "caption", "line")
+#: Block kinds. `title` blocks are kept but are not part of the body text. A `heading`
+#: may have a `level` (1-6, from <h1>..<h6>; None in a text dump); a `list` block is one
+#: item; a `table` block is one row, its cells joined by tabs; a `code` block keeps its
+#: line breaks; `line` is a page line outside the main content.
+BLOCK_KINDS = ("title", "heading", "paragraph", "list", "quote", "table", "code", "caption",
+               "line")
 
 
 @dataclass(slots=True)
 class Block:
-    """One paragraph, heading, list item or line of a page, with its decision."""
+    """One paragraph, heading, list item or line of a page, with its decision.
+
+    Example:
+        >>> block = Block("Share this article", kind="line")
+        >>> block.remove("share-widget")
+        >>> block.kept, block.reason
+        (False, 'share-widget')
+    """
 
     text: str
     kind: str = "paragraph"
@@ -46,6 +58,8 @@ class Block:
     reason: str | None = None
     #: The content model's probability that the block is content, where it judged it.
     score: float | None = None
+    #: A heading's level, 1 to 6 (<h1>..<h6>), where the page says.
+    level: int | None = None
 
     def remove(self, reason: str) -> None:
         """Mark the block removed; an unknown reason is a bug, not a new category."""
@@ -65,15 +79,26 @@ class Block:
         (the title is kept too, but it is metadata, not body text)."""
         return self.kept and self.kind != "title"
 
-    def __reduce__(self) -> tuple[type[Block], tuple[str, str, bool, str | None, float | None]]:
-        # five plain values: pickles (for the run's spool and worker results)
+    def __reduce__(self) -> tuple[type[Block], tuple[str, str, bool, str | None, float | None,
+                                                     int | None]]:
+        # six plain values: pickles (for the run's spool and worker results)
         # several times faster than a slots dataclass's default state
-        return Block, (self.text, self.kind, self.kept, self.reason, self.score)
+        return Block, (self.text, self.kind, self.kept, self.reason, self.score, self.level)
 
 
 @dataclass(slots=True)
 class Document:
-    """A cleaned page. `text` is derived from the kept non-title blocks."""
+    """A cleaned page. `text` is derived from the kept non-title blocks.
+
+    Example:
+        >>> from cleaner import clean
+        >>> doc = clean("A headline about rivers\\n"
+        ...             + "The river rose by two metres overnight. " * 5)
+        >>> doc.title, doc.text.startswith("The river rose")
+        ('A headline about rivers', True)
+        >>> [b.kind for b in doc.blocks]
+        ['title', 'paragraph']
+    """
 
     id: str
     kind: str
@@ -115,3 +140,117 @@ class Document:
         return [{"text": b.text, "reason": b.reason or ""} | (
             {} if b.score is None else {"score": round(b.score, 3)})
             for b in self.blocks if not b.kept]
+
+    @property
+    def layout(self) -> str:
+        """The blocks in page order, a letter each: `t` the title, `k` kept (the n-th
+        `k` is the n-th paragraph of `text`), `r` removed (the n-th `r` is the n-th
+        entry of `removed`). With it, a report can show the page whole.
+
+        Example:
+            >>> Document("x", "text", [Block("Menu", "line", False, "navigation"),
+            ...          Block("A title", "title"), Block("Body.", "paragraph")]).layout
+            'rtk'
+        """
+        return "".join("r" if not b.kept else "t" if b.kind == "title" else "k"
+                       for b in self.blocks)
+
+    def to_dict(self) -> dict[str, object]:
+        """The page's documents.jsonl record, before dedup (`duplicate_of` and
+        `similarity` null, `cluster` its own id) and without a `text_path`: what a
+        per-page caller stores. README lists every field.
+
+        Example:
+            >>> doc = Document("a1", "text", [Block("Rivers rise", "title"),
+            ...                               Block("The river rose.", "paragraph")],
+            ...                title="Rivers rise")
+            >>> record = doc.to_dict()
+            >>> record["title"], record["text"], record["layout"]
+            ('Rivers rise', 'The river rose.', 'tk')
+        """
+        return {
+            "id": self.id, "source": self.source, "url": self.url,
+            "canonical_url": self.canonical_url, "kind": self.kind, "title": self.title,
+            "date": self.date, "author": self.author, "sitename": self.sitename,
+            "description": self.description, "text": self.text,
+            "duplicate_of": None, "similarity": None, "cluster": self.id,
+            "removed": self.removed, "language": self.language,
+            "language_confidence": self.language_confidence,
+            "encoding": self.meta.get("encoding"), "layout": self.layout,
+        }
+
+    def to_markdown(self) -> str:
+        """The title and the body as Markdown, with the structure the page had:
+        headings at their level, list items, tables, quotes and code blocks.
+
+        Example:
+            >>> doc = Document("a", "html", [Block("Rivers", "title"),
+            ...     Block("Causes", "heading", level=2), Block("Rain.", "paragraph"),
+            ...     Block("dams", "list"), Block("x = 1", "code")], title="Rivers")
+            >>> print(doc.to_markdown())
+            # Rivers
+            <BLANKLINE>
+            ## Causes
+            <BLANKLINE>
+            Rain.
+            <BLANKLINE>
+            - dams
+            <BLANKLINE>
+            ```
+            x = 1
+            ```
+        """
+        parts = [f"# {_md_line(self.title)}"] if self.title else []
+        blocks = self.body_blocks()
+        i = 0
+        while i < len(blocks):
+            block = blocks[i]
+            if block.kind == "table":  # a run of rows is one table, the first its header
+                rows = [block.text]
+                while i + 1 < len(blocks) and blocks[i + 1].kind == "table":
+                    i += 1
+                    rows.append(blocks[i].text)
+                parts.append(_md_table(rows))
+            elif block.kind == "list":  # a run of items is one list, without blank lines
+                items = [block.text]
+                while i + 1 < len(blocks) and blocks[i + 1].kind == "list":
+                    i += 1
+                    items.append(blocks[i].text)
+                parts.append("\n".join(f"- {_md_line(t)}" for t in items))
+            else:
+                parts.append(_md_block(block))
+            i += 1
+        return "\n\n".join(parts)
+
+
+#: Text that would start Markdown syntax at the start of a line ("# 1", "- 5 °C",
+#: "3. Stir"), escaped in plain text so a paragraph stays a paragraph.
+_MD_SYNTAX = re.compile(r"^(?:[#>*+|=`-]|\d+[.)](?:\s|$))")
+
+
+def _md_line(text: str) -> str:
+    """A line of text as Markdown text: spacing folded, a leading syntax character escaped."""
+    text = " ".join(text.split())
+    return "\\" + text if _MD_SYNTAX.match(text) else text
+
+
+def _md_block(block: Block) -> str:
+    """One block that is not part of a run (headings, quotes, code, paragraphs)."""
+    if block.kind == "heading":
+        return "#" * min(max(block.level or 2, 2), 6) + " " + _md_line(block.text)
+    if block.kind == "code":
+        fence = "````" if "```" in block.text else "```"
+        return f"{fence}\n{block.text.strip(chr(10))}\n{fence}"
+    if block.kind == "quote":
+        return "\n".join("> " + line for line in block.text.splitlines() or [""])
+    return _md_line(block.text)
+
+
+def _md_table(rows: list[str]) -> str:
+    """Rows of tab-separated cells as a Markdown table; the first row is the header."""
+    cells = [[" ".join(c.split()).replace("|", "\\|") for c in row.split("\t")] for row in rows]
+    width = max(len(r) for r in cells)
+    cells = [r + [""] * (width - len(r)) for r in cells]
+    lines = ["| " + " | ".join(r) + " |" for r in cells]
+    lines.insert(1, "|" + "---|" * width)
+    return "\n".join(lines)

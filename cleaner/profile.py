@@ -8,15 +8,23 @@ promo boxes, disclaimers, footers that slipped through the page-level rules.
 Guard: when the repeats would take most of a page's text, the pages are copies
 of one story (syndication), not a template; such a page is left alone and
 deduplication deals with it.
+
+A batch learns the profile with a `ProfileLearner` and applies it with
+`repeats_to_remove` and `remove_repeats`; a caller cleaning one page at a time
+(a crawler) does both with a `SiteProfile`.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 from urllib.parse import urlsplit
 
 from cleaner.document import Document
@@ -24,7 +32,16 @@ from cleaner.document import Document
 
 @dataclass(frozen=True, slots=True)
 class ProfileConfig:
-    """Thresholds for calling a line part of a site's template."""
+    """Thresholds for calling a line part of a site's template.
+
+    Example:
+        >>> from cleaner import ProfileConfig, SiteProfile
+        >>> strict = SiteProfile(ProfileConfig(min_pages=5, min_share=0.8))
+        >>> ProfileConfig(min_pages=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: min_pages must be at least 2
+    """
 
     #: A site needs this many pages before anything is learnt from it: with two
     #: pages, a shared line is as likely a quoted sentence as a template.
@@ -85,14 +102,23 @@ class ProfileLearner:
         self._pages[site] += 1
         self._counts.setdefault(site, Counter()).update(set(keys))
 
+    def pages(self, site: str) -> int:
+        """How many pages of `site` have been counted (at most `MAX_LEARN_PAGES`)."""
+        return self._pages.get(site, 0)
+
+    def repeated(self, site: str) -> set[str]:
+        """The repeated line keys of one site (empty until it has enough pages)."""
+        pages = self.pages(site)
+        if pages < self.config.min_pages:
+            return set()
+        need = max(self.config.min_pages, math.ceil(self.config.min_share * pages))
+        return {line for line, n in self._counts[site].items() if n >= need and line}
+
     def profile(self) -> dict[str, set[str]]:
         """For each site with enough pages, the set of its repeated line keys."""
         out: dict[str, set[str]] = {}
-        for site, pages in self._pages.items():
-            if pages < self.config.min_pages:
-                continue
-            need = max(self.config.min_pages, math.ceil(self.config.min_share * pages))
-            repeated = {line for line, n in self._counts[site].items() if n >= need and line}
+        for site in self._pages:
+            repeated = self.repeated(site)
             if repeated:
                 out[site] = repeated
         return out
@@ -137,7 +163,7 @@ def profile_of_sample(sample: Sample,
     return learner.profile()
 
 
-def repeats_to_remove(site: str, texts: Sequence[str], profile: dict[str, set[str]],
+def repeats_to_remove(site: str, texts: Sequence[str], profile: Mapping[str, AbstractSet[str]],
                       config: ProfileConfig = ProfileConfig(),
                       keys: Sequence[str] | None = None) -> list[int]:
     """Which of a page's body texts (positions in `texts`) are its site's repeats,
@@ -176,3 +202,102 @@ def without_repeats(texts: Sequence[str], hits: Sequence[int]) -> list[str]:
     """The body texts without those at `hits` (`repeats_to_remove`), in order."""
     gone = set(hits)
     return [text for i, text in enumerate(texts) if i not in gone]
+
+
+class SiteProfile:
+    """The site profile for a caller that cleans one page at a time (a crawler):
+    `learn` each cleaned page of a site, then `apply` the profile to a page (or
+    pass it to `clean(raw, profile=...)`) to remove the lines the site repeats
+    on most of its pages, with reason "site-repeat".
+
+    Learnt from all of a batch's pages first and then applied to each, it
+    removes what `cleaner.run` removes from them (the same `ProfileLearner`,
+    `repeats_to_remove` and `remove_repeats`); learnt as pages come, a page
+    gets what its site's pages so far say. Pages are grouped by `site_key`
+    (the URL's host, else `source`'s folder): one profile serves many sites,
+    and pages with neither URL nor source are one site together. Learning
+    counts a page's body as cleaned, whether or not a profile was applied to
+    it already, so `learn(clean(raw, profile=p))` never drifts; a page with no
+    text, or whose id was learnt before (a page fetched again), is not counted.
+    Safe to share between threads; picklable, to keep between runs.
+
+    Example:
+        >>> from cleaner import SiteProfile, clean
+        >>> footer = "The Harbour Gazette is printed on recycled paper at the Dockside works."
+        >>> def page(river: str) -> str:
+        ...     return (f"The {river} flood of this spring\\n"
+        ...             f"Water in the {river} rose by two metres overnight, and the "
+        ...             "farms along its banks were cut off by noon.\\n"
+        ...             f"Families near the {river} were moved to the school hall while "
+        ...             "the council counted the damage to the roads.\\n" + footer)
+        >>> profile = SiteProfile()
+        >>> for n, river in enumerate(["Tamar", "Exe", "Dart", "Fal", "Fowey"]):
+        ...     _ = profile.learn(clean(page(river), url=f"https://gazette.example/{n}"))
+        >>> doc = clean(page("Camel"), url="https://gazette.example/5", profile=profile)
+        >>> footer in doc.text, doc.removed[-1]["reason"]
+        (False, 'site-repeat')
+    """
+
+    def __init__(self, config: ProfileConfig = ProfileConfig()) -> None:
+        self.config = config
+        self._learner = ProfileLearner(config)
+        #: per site still learning, the ids of its pages counted (a page learnt
+        #: twice would count its lines twice); dropped once the site is full
+        self._learnt: dict[str, set[str]] = {}
+        #: per site, its repeated keys as last worked out (until it learns again)
+        self._repeats: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    def learn(self, doc: Document) -> bool:
+        """Count one cleaned page of its site; False when it is not counted (no text,
+        already counted, or its site already has `MAX_LEARN_PAGES` pages)."""
+        texts = [b.text for b in doc.blocks if b.in_body or b.reason == "site-repeat"]
+        if not any(text.strip() for text in texts):  # a batch records such a page as an error
+            return False
+        site = site_key(doc)
+        with self._lock:
+            if self._learner.pages(site) >= MAX_LEARN_PAGES:
+                return False
+            learnt = self._learnt.setdefault(site, set())
+            if doc.id in learnt:
+                return False
+            self._learner.add_keys(site, [line_key(text) for text in texts])
+            learnt.add(doc.id)
+            if self._learner.pages(site) >= MAX_LEARN_PAGES:
+                del self._learnt[site]
+            self._repeats.pop(site, None)
+        return True
+
+    def repeats(self, site: str) -> frozenset[str]:
+        """The `line_key`s the profile removes from `site`'s pages (`site_key`)."""
+        with self._lock:
+            found = self._repeats.get(site)
+            if found is None:  # worked out once per site per change: O(its lines)
+                found = self._repeats[site] = frozenset(self._learner.repeated(site))
+            return found
+
+    def apply(self, doc: Document) -> int:
+        """Remove the page's site repeats (reason "site-repeat"), unless they would
+        take most of its text (`ProfileConfig.max_removed_share`: copies of one
+        story, which dedup deals with); returns how many blocks it removed."""
+        site = site_key(doc)
+        repeated = self.repeats(site)
+        if not repeated:
+            return 0
+        texts = [b.text for b in doc.body_blocks()]
+        hits = repeats_to_remove(site, texts, {site: repeated}, self.config)
+        remove_repeats(doc, hits)
+        return len(hits)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickles: everything but the lock (a new one is made on loading)."""
+        with self._lock:  # a copy: the pickling itself happens after the lock is let go
+            return {"config": self.config, "learner": copy.deepcopy(self._learner),
+                    "learnt": copy.deepcopy(self._learnt)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.config = state["config"]
+        self._learner = state["learner"]
+        self._learnt = state["learnt"]
+        self._repeats = {}
+        self._lock = threading.Lock()

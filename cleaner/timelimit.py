@@ -1,11 +1,15 @@
 """The per-page time limit, in two layers that extraction code cannot defeat.
 
-1. A soft limit, `time_limit(seconds)`: `PageTimeout` is raised in the thread
-   doing the work (a SIGALRM timer in a main thread, a watchdog thread with
-   `PyThreadState_SetAsyncExc` elsewhere, as in a Dask worker). `PageTimeout`
-   derives from `BaseException`, not `Exception`, so the `except Exception`
-   blocks of extraction code (ours, lxml's, trafilatura's) cannot swallow it
-   and carry on. It fires between Python operations only.
+1. A soft limit, `time_limit(seconds)`: a signal is raised in the thread
+   doing the work (a SIGALRM timer in a main thread whose SIGALRM nobody else
+   uses, a watchdog thread with `PyThreadState_SetAsyncExc` elsewhere, as in
+   a Dask worker or a crawler's thread). The signal, `_Expired`, derives from
+   `BaseException`, not `Exception`, so the `except Exception` blocks of
+   extraction code (ours, lxml's, trafilatura's) cannot swallow it and carry
+   on; at the end of the `with` block it becomes `PageTimeout`, an ordinary
+   error (a `CleanerError` and a `TimeoutError`), so the caller's own
+   `except Exception` sees a page that took too long like any other refused
+   page. It fires between Python operations only.
 2. A hard limit, for work inside one C call (libxml2 is quadratic in the
    attributes of one tag; a regular expression can backtrack for hours): the
    process doing the work is ended. The local engine's parent process kills
@@ -22,8 +26,10 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from cleaner.errors import CleanerError
 
 #: Default per-page time limit, seconds: the slowest of the 800 benchmark pages
 #: takes under 2 s, so 30 s only stops pages that would take minutes or hours.
@@ -36,43 +42,92 @@ HARD_LIMIT_GRACE = 1.0
 HARD_LIMIT_EXIT = 1
 
 
-class PageTimeout(BaseException):
-    """A page took longer than the per-page time limit.
+class PageTimeout(CleanerError, TimeoutError):
+    """A page took longer than the time limit (`clean(timeout=...)`, `time_limit`).
 
-    A BaseException, so that code catching `Exception` to retry or fall back
-    cannot turn the time limit into a second attempt at the same work.
+    What the caller of the `with time_limit(...)` block (or of `clean`) gets.
+    Inside the block, the limit travels as `_Expired`, a BaseException that
+    code catching `Exception` to retry or fall back cannot swallow (which would
+    turn the limit into a second attempt at the same work); out of the block it
+    is this ordinary error, so a crawler's `except Exception` around one page
+    goes on to the next page instead of dying.
+
+    Example:
+        >>> from cleaner import PageTimeout
+        >>> from cleaner.timelimit import time_limit
+        >>> try:
+        ...     with time_limit(0.05):
+        ...         while True:
+        ...             pass
+        ... except PageTimeout as exc:
+        ...     print(exc)
+        timed out after 0.05 s
     """
 
 
+class _Expired(BaseException):
+    """The time limit, on its way through the work it stops: not an `Exception`, so
+    no `except Exception` in extraction code can catch it (`time_limit` turns it
+    into `PageTimeout` at the end of its block)."""
+
+
 def _on_alarm(signum: int, frame: object) -> None:
-    raise PageTimeout
+    raise _Expired
 
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise PageTimeout in this thread after `seconds` (no limit when <= 0).
+    """Raise PageTimeout out of the block if it still runs after `seconds` (no limit
+    when <= 0).
 
-    In a main thread, a SIGALRM timer. Elsewhere (a Dask worker runs tasks in
-    threads, where signals cannot be used), a watchdog thread raises the
-    exception asynchronously in this one (`PyThreadState_SetAsyncExc`).
+    In a main thread, a SIGALRM timer. In other threads (a Dask worker runs
+    tasks in threads, where signals cannot be used), and in a main thread whose
+    SIGALRM the caller uses itself (a handler of its own, or a timer running,
+    as in an enclosing `time_limit`: its alarm is left alone), a watchdog
+    thread raises the limit asynchronously in this one
+    (`PyThreadState_SetAsyncExc`). Either way it fires between Python
+    operations, not inside one long C call.
     """
     if seconds <= 0:
         yield
         return
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        disarm = _arm(seconds)
         try:
             yield
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        return
+            disarm()  # a limit that fires even now is caught below too
+    except _Expired as expired:
+        raise PageTimeout(f"timed out after {seconds:g} s").with_traceback(
+            expired.__traceback__) from None  # the traceback shows where the page was
+
+
+def _arm(seconds: float) -> Callable[[], None]:
+    """Start the limit for this thread; returns what stops it."""
+    if threading.current_thread() is threading.main_thread() and _alarm_is_free():
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+        def disarm_alarm() -> None:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            finally:
+                signal.signal(signal.SIGALRM, previous)
+
+        return disarm_alarm
     token = _WATCHDOG.arm(threading.get_ident(), seconds)
-    try:
-        yield
-    finally:
-        _WATCHDOG.disarm(token)
+    return lambda: _WATCHDOG.disarm(token)
+
+
+def _alarm_is_free() -> bool:
+    """Whether SIGALRM is this process's to use: it exists here (not on Windows), no
+    handler but the default is installed and no timer runs. Otherwise the caller
+    (or an enclosing `time_limit`) uses it, and replacing its handler or
+    cancelling its timer would break its own limit."""
+    if not hasattr(signal, "setitimer"):
+        return False
+    return (signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN)
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
 
 
 @contextmanager
@@ -104,7 +159,7 @@ def _sink() -> object:
 
 
 class _Watchdog:
-    """One thread per process that raises PageTimeout in threads past their deadline.
+    """One thread per process that raises the limit in threads past their deadline.
 
     Cheaper than a timer thread per page (starting a thread costs about as much
     as cleaning a small page).
@@ -142,7 +197,7 @@ class _Watchdog:
                     if deadline <= now:
                         del self._deadlines[token]
                         ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                            ctypes.c_ulong(thread_id), ctypes.py_object(PageTimeout))
+                            ctypes.c_ulong(thread_id), ctypes.py_object(_Expired))
                 wait = min((d for _, d in self._deadlines.values()), default=now + 60) - now
                 self._lock.wait(max(wait, 0.01))
 

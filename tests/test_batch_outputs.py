@@ -146,6 +146,15 @@ def test_previous_text_files_are_left_alone(tmp_path: Path) -> None:
     assert (tmp_path / "text" / "old.txt").read_text() == "from last run"
 
 
+def test_a_writer_without_text_files_makes_no_text_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with RunWriter(out, text_files=False) as writer:
+        writer.add_document_line(json.dumps({"source": "a"}))
+        with pytest.raises(ValueError, match="no text files"):
+            writer.write_text("a.txt", None, "x")
+    assert sorted(p.name for p in out.iterdir()) == ["documents.jsonl", "errors.jsonl"]
+
+
 @pytest.mark.parametrize("relpath", ["../escape.txt", "/tmp/abs.txt", "a/../../b.txt"])
 def test_write_text_refuses_unsafe_paths(tmp_path: Path, relpath: str) -> None:
     with RunWriter(tmp_path / "out") as writer, pytest.raises(ValueError, match="unsafe"):

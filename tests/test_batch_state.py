@@ -134,12 +134,21 @@ def test_a_finished_run_is_not_run_again_and_restart_runs_it(corpus, tmp_path: P
     assert restart.exit_code == 0 and snapshot(out) == expected
 
 
-def test_another_command_in_the_same_folder_starts_afresh(corpus, tmp_path: Path) -> None:
+def test_another_command_in_the_same_folder_is_refused_and_restart_replaces_it(
+        corpus, tmp_path: Path) -> None:
     folder, _ = corpus
     out = tmp_path / "out"
     runner = CliRunner()
     runner.invoke(main, ["clean", str(folder / "part0"), "-o", str(out), "-q", "--jobs", "1"])
+    first = snapshot(out)
     other = runner.invoke(main, ["clean", str(folder / "part1"), "-o", str(out), "--jobs", "1"])
-    assert "already holds" not in other.stderr and "resumed" not in other.stderr
+    assert other.exit_code != 0 and "holds the output of a different run" in other.stderr
+    assert snapshot(out) == first  # refused before any work
+    restarted = runner.invoke(main, ["clean", str(folder / "part1"), "-o", str(out), "-q",
+                                     "--jobs", "1", "--restart"])
+    assert restarted.exit_code == 0, restarted.output
     sources = {r["source"] for r in read_jsonl(out / "documents.jsonl")}
     assert sources and all("part1" in s for s in sources)
+    written = {p.relative_to(out).as_posix() for p in (out / "text").rglob("*.txt")}
+    assert written == {r["text_path"] for r in read_jsonl(out / "documents.jsonl")
+                       if r.get("text_path")}  # no text file of the part0 run left

@@ -70,3 +70,23 @@ def test_html_page_language_in_the_record(tmp_path) -> None:
     assert isinstance(record["language_confidence"], float)
     assert MIN_CONFIDENCE <= record["language_confidence"] <= 1.0
     json.dumps(record, allow_nan=False)
+
+
+def test_the_cached_model_answers_as_the_shipped_one(tmp_path, monkeypatch) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from cleaner.lang import identify as module
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    module._identifier.cache_clear()
+    try:
+        cached = module._identifier()  # unpacks into tmp_path, then reads that back
+        [path] = (tmp_path / "cleaner").glob("langid-model-*.npz")
+        path.write_bytes(b"not a model")  # a damaged cache is rebuilt, not trusted
+        module._identifier.cache_clear()
+        rebuilt = module._identifier()
+        shipped = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        for text in ("The cat sat on the mat.", GERMAN[:500], "Хорошая погода", "12 34"):
+            assert cached.rank(text) == shipped.rank(text) == rebuilt.rank(text)
+    finally:
+        module._identifier.cache_clear()

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cleaner"
 #: Floors of the package, bottom first: a module may import its own floor and the
 #: floors below, never one above (the data flow: inputs -> extract -> dedup -> batch).
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("cleaner.document", "cleaner.timelimit", "cleaner.lang", "cleaner.strip"),
+    ("cleaner.errors", "cleaner.document", "cleaner.timelimit", "cleaner.lang", "cleaner.strip"),
     ("cleaner.inputs", "cleaner.extract", "cleaner.model", "cleaner.profile", "cleaner.dedup"),
     ("cleaner.clean",),
     ("cleaner.batch", "cleaner.report"),

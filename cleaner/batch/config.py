@@ -16,7 +16,13 @@ from cleaner.timelimit import DEFAULT_TIMEOUT
 
 @dataclass(frozen=True, slots=True)
 class RunConfig:
-    """Everything a batch run can be told; defaults are the CLI's defaults."""
+    """Everything a batch run can be told; defaults are the CLI's defaults.
+
+    Example:
+        >>> config = RunConfig(threshold=0.9, jobs=2, timeout=10)
+        >>> config.max_bytes == 16 * 1024 * 1024
+        True
+    """
 
     threshold: float = DEFAULT_THRESHOLD
     num_perm: int = DEFAULT_NUM_PERM
@@ -29,3 +35,10 @@ class RunConfig:
     index: str | None = None  # a persistent dedup index (SQLite file) across runs
     kind: str | None = None  # every page's kind, "html" or "text" (None: name, then sniff)
     jsonl: JsonlFields = field(default_factory=JsonlFields)  # where JSONL records keep things
+    #: write OUTDIR/text/ (one file per kept page; False: the records alone, no
+    #: `text_path`). A field like the others, so it is part of the run's key: a
+    #: run with text files is not resumed, or found finished, by one without.
+    text_files: bool = True
+    #: Markdown too (`--format markdown`): each record gets a `markdown` field and the
+    #: text files are Markdown (`.md`), the page's structure kept (`Document.to_markdown`).
+    markdown: bool = False

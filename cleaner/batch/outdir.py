@@ -36,9 +36,12 @@ TEXT_DIR = "text"
 DOCUMENTS_FILE = "documents.jsonl"
 ERRORS_FILE = "errors.jsonl"
 REPORT_FILE = "report.html"
+#: The report's data files, beside report.html (`cleaner.report`).
+REPORT_DATA_DIR = "report-data"
 LOCK_FILE = ".cleaner-lock"
 #: OUTDIR's entries that cleaner writes or deletes; none of them may be a link.
-MANAGED = (STATE_DIR, TEXT_DIR, DOCUMENTS_FILE, ERRORS_FILE, REPORT_FILE, LOCK_FILE)
+MANAGED = (STATE_DIR, TEXT_DIR, DOCUMENTS_FILE, ERRORS_FILE, REPORT_FILE, REPORT_DATA_DIR,
+           LOCK_FILE)
 
 #: Mode for new output files: what a default umask (022) gives, so results are
 #: readable by the other users of a shared machine (mkstemp's 0600 is not).
@@ -343,6 +346,6 @@ def step_into(fd: int, part: str, create: bool, replace_links: bool) -> int:
 
 
 __all__ = ["DEVICE_ERRNOS", "DOCUMENTS_FILE", "ERRORS_FILE", "LOCK_FILE", "MANAGED",
-           "REPORT_FILE", "STATE_DIR", "TEXT_DIR", "OutDir", "OutputInUseError",
+           "REPORT_DATA_DIR", "REPORT_FILE", "STATE_DIR", "TEXT_DIR", "OutDir", "OutputInUseError",
            "UnsafeOutputError", "create_temp", "is_device_error", "is_temp_name", "publish",
            "remove_in", "step_into", "temp_name", "write_in"]

@@ -252,18 +252,21 @@ class RunWriter:
     Both lists are always created, even empty, so "no errors" is visible.
 
     Files of a previous run in text/ are left alone unless this run writes the
-    same name: deleting from a folder the user chose is not this class's call.
+    same name: deleting from a folder the user chose is not this class's call
+    (a batch run removes an earlier run's output before it starts: `batch.rerun`).
     A link in text/ where this run writes is replaced, never written through.
+    With `text_files=False` text/ is neither made nor opened, and `write_text`
+    refuses (the records are the whole output).
 
     Close also happens when the run fails (a full disk): every line published
     is whole and its text file already exists, so the partial lists are true.
     """
 
-    def __init__(self, out: OutDir | Path | str) -> None:
+    def __init__(self, out: OutDir | Path | str, *, text_files: bool = True) -> None:
         self._own = not isinstance(out, OutDir)
         self.out = OutDir(out) if not isinstance(out, OutDir) else out
         self.outdir = self.out.path
-        self._text_fd = self.out.open_dir(TEXT_DIR, create=True)
+        self._text_fd = self.out.open_dir(TEXT_DIR, create=True) if text_files else -1
         self._folder: tuple[str, int] | None = None  # the last text folder written in
         self.documents_written = 0
         self.errors_written = 0
@@ -285,10 +288,13 @@ class RunWriter:
         """Write text/<relpath>: the title, a blank line, then the body.
 
         Raises:
-            ValueError: `relpath` is not one `assign_text_paths` gives.
+            ValueError: `relpath` is not one `assign_text_paths` gives, or the
+                writer was made with `text_files=False`.
             OSError: the file cannot be written (`outdir.is_device_error` tells
                 a full disk from a name the file system refuses).
         """
+        if self._text_fd < 0:
+            raise ValueError("this writer writes no text files (text_files=False)")
         if not _is_clean(relpath):
             raise ValueError(f"unsafe output path {relpath!r}; use assign_text_paths()")
         content = f"{title}\n\n{body}\n" if title else f"{body}\n"
@@ -358,7 +364,8 @@ class RunWriter:
             publish(self.out.fd, item.tmp, item.name)
         if self._folder is not None:
             os.close(self._folder[1])
-        os.close(self._text_fd)
+        if self._text_fd >= 0:
+            os.close(self._text_fd)
         if self._own:
             self.out.close()
         if failure is not None:

@@ -17,44 +17,21 @@ from cleaner.document import Block, Document
 
 
 def layout(doc: Document) -> str:
-    """The page's blocks in page order, a letter each: `t` the title, `k` kept (the
-    n-th `k` is the n-th paragraph of the record's text), `r` removed (the n-th `r`
-    is the n-th entry of `removed`). With it, a report can show the page whole.
-
-    Example:
-        >>> layout(Document("x", "text", [Block("Menu", "line", False, "navigation"),
-        ...                               Block("A title", "title"), Block("Body.", "paragraph")]))
-        'rtk'
-    """
-    return "".join("r" if not b.kept else "t" if b.kind == "title" else "k" for b in doc.blocks)
+    """The page's blocks in page order, a letter each (`Document.layout`)."""
+    return doc.layout
 
 
 def document_record(doc: Document, duplicate_of: str | None, similarity: float | None,
                     cluster: str | None = None) -> dict:
     """The documents.jsonl record of a document."""
-    return {
-        "id": doc.id,
-        "source": doc.source,
-        "url": doc.url,
-        "canonical_url": doc.canonical_url,
-        "kind": doc.kind,
-        "title": doc.title,
-        "date": doc.date,
-        "author": doc.author,
-        "sitename": doc.sitename,
-        "description": doc.description,
-        "text": doc.text,
-        "duplicate_of": duplicate_of,
-        "similarity": None if similarity is None else round(similarity, 4),
-        "cluster": cluster or doc.id,
-        "removed": doc.removed,
-        "language": doc.language,
-        "language_confidence": doc.language_confidence,
-        "encoding": doc.meta.get("encoding"),
-        "layout": layout(doc),
-        # a JSONL record's other fields, passed through (never over our own keys)
-        **{k: v for k, v in (doc.meta.get("fields") or {}).items() if k not in _OWN_KEYS},
-    }
+    record = doc.to_dict()
+    record["duplicate_of"] = duplicate_of
+    record["similarity"] = None if similarity is None else round(similarity, 4)
+    record["cluster"] = cluster or doc.id
+    # a JSONL record's other fields, passed through (never over our own keys)
+    record.update((k, v) for k, v in (doc.meta.get("fields") or {}).items()
+                  if k not in _OWN_KEYS)
+    return record
 
 
 #: documents.jsonl keys before and after the dedup verdict (`document_record`'s order).
@@ -119,20 +96,36 @@ class PackedDocument(NamedTuple):
     language_confidence: float | None
 
 
+#: How a heading's level travels in the packed kinds ("heading:2"): in the kind's
+#: string, so the spool and its schema (a list of strings) stay as they were.
+_LEVEL_MARK = ":"
+
+
+def _kind(block: Block) -> str:
+    return block.kind if block.level is None else f"{block.kind}{_LEVEL_MARK}{block.level}"
+
+
+def _unkind(packed: str) -> tuple[str, int | None]:
+    kind, mark, level = packed.partition(_LEVEL_MARK)
+    return (kind, int(level)) if mark and level.isdigit() else (packed, None)
+
+
 def pack(doc: Document) -> PackedDocument:
     """A page as plain values (pickles fast); `unpack` makes it a Document again."""
     blocks = doc.blocks
     return PackedDocument(
         doc.id, doc.kind, doc.source, doc.url, doc.title, doc.date, doc.chars_in, doc.meta,
-        [b.text for b in blocks], [b.kind for b in blocks], [b.kept for b in blocks],
+        [b.text for b in blocks], [_kind(b) for b in blocks], [b.kept for b in blocks],
         [b.reason for b in blocks], [b.score for b in blocks], doc.canonical_url, doc.author,
         doc.sitename, doc.description, doc.language, doc.language_confidence)
 
 
 def unpack(packed: PackedDocument) -> Document:
     """The Document again (`pack`'s inverse), for a record that must be rebuilt."""
-    blocks = [Block(*fields) for fields in zip(packed.texts, packed.kinds, packed.kept,
-                                                packed.reasons, packed.scores, strict=True)]
+    blocks = [Block(text, kind, kept, reason, score, level)
+              for text, (kind, level), kept, reason, score in zip(
+                  packed.texts, map(_unkind, packed.kinds), packed.kept, packed.reasons,
+                  packed.scores, strict=True)]
     return Document(packed.id, packed.kind, blocks, packed.source, packed.url, packed.title,
                     packed.date, packed.chars_in, packed.meta, packed.canonical_url,
                     packed.author, packed.sitename, packed.description, packed.language,

@@ -13,61 +13,24 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from cleaner import profile as site_profile
 from cleaner.batch.config import RunConfig
 from cleaner.batch.local import LocalEngine
-from cleaner.batch.outdir import DOCUMENTS_FILE, ERRORS_FILE, TEXT_DIR, OutDir, is_device_error
-from cleaner.batch.outputs import RunWriter, assign_text_paths
-from cleaner.batch.records import (
-    CleanedPage,
-    PageError,
-    SpooledBody,
-    SpooledPage,
-    record_line,
-    record_parts,
-    unpack,
-)
+from cleaner.batch.outdir import OutDir, is_device_error
+from cleaner.batch.records import CleanedPage, PageError, SpooledBody, SpooledPage
+from cleaner.batch.rerun import DifferentRunError
 from cleaner.batch.state import RunState, SavedVerdicts, Spool, run_key
 from cleaner.batch.statefile import StateError
+from cleaner.batch.summary import RunSummary
 from cleaner.batch.task import Engine, SignFuture, check_engine, page_error
+from cleaner.batch.write import OutputError, write_outputs
 from cleaner.dedup import Deduper, DedupItem, Verdict
 from cleaner.inputs.base import STDIN, Input
 from cleaner.inputs.containers import expand
 from cleaner.inputs.files import has_containers, list_files
-
-
-class OutputError(OSError):
-    """The output could not be written (a full disk): the run stopped; the message
-    says what was published and how to finish."""
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """The figures the closing summary line reports."""
-
-    read: int = 0
-    kept: int = 0
-    duplicates: int = 0
-    errors: int = 0
-    chars_in: int = 0
-    chars_out: int = 0
-    seconds: float = 0.0
-    resumed_at: int | None = None  # inputs already done when this run resumed
-    already_complete: bool = False  # the same run had finished: nothing was done
-    notice: str | None = None  # why an earlier run's state was not used, if it was not
-
-    def line(self) -> str:
-        rate = self.read / self.seconds if self.seconds > 0 else 0.0
-        return (
-            f"read {self.read}, kept {self.kept}, duplicates {self.duplicates}, "
-            f"errors {self.errors}; characters in {self.chars_in:,}, out {self.chars_out:,}; "
-            f"{self.seconds:.1f} s ({rate:.1f} pages/s)"
-        )
-
 
 #: Pages per signing task when an engine signs the pages the profile changed,
 RESIGN_CHUNK = 256
@@ -137,19 +100,39 @@ def run(
 
     Resumable (`batch.state`): run again with the same arguments after being
     killed, it goes on from its last checkpoint and ends with the output an
-    uninterrupted run gives; a finished run is not run again. `restart`
-    starts from scratch. (Input from stdin is never resumed.)
+    uninterrupted run gives; a finished run is not run again. Interrupted by
+    KeyboardInterrupt (Ctrl-C) while cleaning, it checkpoints every page done
+    before the exception goes on up, so the same call resumes after them.
+    `restart` starts from scratch, replacing whatever run's output OUTDIR
+    holds. (Input from stdin is never resumed.)
 
     `progress(total)` makes a progress reporter (a bar; total None when the
     inputs include containers, whose page count is unknown until read).
-    Raises FileNotFoundError for a path that does not exist (a usage error).
+
+    Raises:
+        FileNotFoundError: a path that does not exist (a usage error).
+        DifferentRunError: OUTDIR holds the output of a different run and not
+            `restart` (`batch.rerun`); nothing was done.
+        UnsafeOutputError, OutputInUseError: OUTDIR has a link among its own
+            entries, or another run holds it; nothing was done.
+        OutputError: the output could not be written (a full disk).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from cleaner import RunConfig, run
+        >>> out = Path(tempfile.mkdtemp()) / "out"
+        >>> summary = run(["seeds/000_1dc8f56cb09fc03a.txt"], out, RunConfig(jobs=1))
+        >>> summary.read, summary.kept, summary.errors
+        (1, 1, 0)
     """
     start = time.perf_counter()
     config = config or RunConfig()
     if engine is not None:
         check_engine(engine)
     outdir = Path(outdir)
-    files = list_files(paths, exclude=outdir)
+    skipped: dict[str, int] = {}
+    files = list_files(paths, exclude=outdir, skipped=skipped)
     total = None if has_containers(files) else len(files)
     with OutDir(outdir) as out:
         out.check()  # no link among OUTDIR's own entries
@@ -173,6 +156,7 @@ def run(
                               "and run the same command again to finish (it resumes from its "
                               "last checkpoint)") from exc
     summary.notice = notice
+    summary.skipped = skipped
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -222,7 +206,8 @@ def _run(files: list[tuple[str, str]], out: OutDir, config: RunConfig, state: Ru
                 state.save_verdicts(saved)  # before the index changes: see batch.state
             verdicts, dropped, pending = saved
             deduper.commit_index(pending)
-        _write(out, spool, bodies, verdicts, dropped, summary)
+        _write(out, spool, bodies, verdicts, dropped, summary, config.text_files,
+               config.markdown)
         summary.seconds = time.perf_counter() - start
         state.finish({k: getattr(summary, k) for k in
                       ("read", "kept", "duplicates", "errors", "chars_in", "chars_out")})
@@ -254,6 +239,9 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Engine,
     if reporter is not None and done:
         reporter.update(done)
     since = 0
+    # the inputs wholly in the spools and the spools' sizes then: an interrupt can
+    # land between the two appends of one page, so only this point is checkpointed
+    whole = (done, spool.tell(), bodies.tell())
     try:
         for outcome in engine.map(feed(), config):
             inp = in_flight.popleft()
@@ -271,17 +259,46 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Engine,
             else:
                 spool.append(outcome)
             done += 1
+            whole = (done, spool.tell(), bodies.tell())
             since += 1
             if state.due(since):
                 state.checkpoint(done, spool.sync(), bodies.sync())
                 since = 0
             if reporter is not None:
                 reporter.update(1)
+    except KeyboardInterrupt:  # Ctrl-C: keep every page done, then stop as asked
+        _checkpoint_at(state, spool, bodies, *whole)
+        raise
     finally:
         if reporter is not None:
             reporter.close()
     state.checkpoint(done, spool.sync(), bodies.sync(), cleaned=True)
     return turned_away
+
+
+def _write(out: OutDir, spool: Spool[SpooledPage | PageError], bodies: Spool[SpooledBody],
+           verdicts: dict[str, Verdict], dropped: dict[str, list[int]], summary: RunSummary,
+           text_files: bool, markdown: bool = False) -> None:
+    """The writing step (`write.write_outputs`), looked up here at each run: the
+    seam where tests make the disk fill up once the output is being written."""
+    write_outputs(out, spool, bodies, verdicts, dropped, summary, text_files, markdown)
+
+
+def _checkpoint_at(state: RunState, spool: Spool[SpooledPage | PageError],
+                   bodies: Spool[SpooledBody], inputs: int, spool_size: int,
+                   bodies_size: int) -> None:
+    """Checkpoint the first `inputs` inputs, whose entries end at these spool sizes
+    (what was appended after them is cut off when the run resumes).
+
+    On the way out of an interrupted run: the data is forced to disk first, as
+    for any checkpoint; a failure here leaves the last checkpoint in place, the
+    interrupt still goes up.
+    """
+    try:
+        if spool.sync() >= spool_size and bodies.sync() >= bodies_size:
+            state.checkpoint(inputs, spool_size, bodies_size)
+    except OSError:
+        pass  # the earlier checkpoint stands: the run resumes from there
 
 
 def _deduplicate(bodies: Spool[SpooledBody], profile: dict[str, set[str]], config: RunConfig,
@@ -312,82 +329,4 @@ def _deduplicate(bodies: Spool[SpooledBody], profile: dict[str, set[str]], confi
     return verdicts, dropped
 
 
-def _write(out: OutDir, spool: Spool[SpooledPage | PageError], bodies: Spool[SpooledBody],
-           verdicts: dict[str, Verdict],
-           dropped: dict[str, list[int]], summary: RunSummary) -> None:
-    """Write text/, documents.jsonl and errors.jsonl from the spool and the verdicts.
-
-    A text file the file system refuses (a name it cannot hold, a folder in
-    the way) is an error record, and the document's record says no text
-    file; a full disk stops the run with an `OutputError` saying what was
-    published (whole lines only) and that the same command finishes it.
-    """
-    kept = [body.relpath for body in bodies if _verdict(verdicts, body.id).kept]
-    names = iter(assign_text_paths(kept))
-    del kept
-    writer = RunWriter(out)
-    try:
-        for entry in spool:
-            summary.read += 1
-            if isinstance(entry, PageError):
-                writer.add_error(entry.record())
-                summary.errors += 1
-                continue
-            summary.chars_in += entry.chars_in
-            verdict = _verdict(verdicts, entry.id)
-            dup = verdict.duplicate_of
-            text, head, tail = entry.text, entry.head, entry.tail
-            if entry.id in dropped:  # site repeats removed: the record changes, rebuild it
-                doc = unpack(entry.packed)
-                # the same blocks as dedup's text lost (`without_repeats`)
-                text = "\n\n".join(site_profile.remove_repeats(doc, dropped[entry.id]))
-                head, tail = record_parts(doc)
-            name = None
-            if dup is None:
-                name = next(names)
-                summary.kept += 1
-                summary.chars_out += len(text)
-                try:
-                    writer.write_text(name, entry.title, text)
-                except OSError as exc:
-                    if is_device_error(exc):
-                        raise
-                    writer.add_error({"source": entry.packed.source, "id": entry.id,
-                                      "url": entry.packed.url,
-                                      "error": "cannot write its text "
-                                      f"file {TEXT_DIR}/{name} ({exc.strerror or exc}); its "
-                                      f"record in {DOCUMENTS_FILE} has the text"})
-                    summary.errors += 1
-                    name = None
-            else:
-                summary.duplicates += 1
-            writer.add_document_line(record_line(
-                head, tail, dup, verdict.similarity, verdict.cluster,
-                f"{TEXT_DIR}/{name}" if name is not None else None))
-        writer.close()
-    except OSError as exc:
-        if not is_device_error(exc):
-            raise
-        try:
-            writer.close()  # publishes the lists' whole lines (if not done already)
-        except OSError:
-            pass  # the same failure again: the lists are published whole all the same
-        raise OutputError(exc.errno, _full_message(out, writer, exc)) from exc
-    finally:
-        writer.close()
-
-
-def _verdict(verdicts: dict[str, Verdict], doc_id: str) -> Verdict:
-    try:
-        return verdicts[doc_id]
-    except KeyError:
-        raise StateError(f"no dedup verdict for page {doc_id!r}") from None
-
-
-def _full_message(out: OutDir, writer: RunWriter, exc: OSError) -> str:
-    where = f" ({exc.filename})" if exc.filename else ""
-    return (f"{exc.strerror or exc}{where} while writing the output to {out.path}: "
-            f"{DOCUMENTS_FILE} and {ERRORS_FILE} were published with the "
-            f"{writer.lines_published(DOCUMENTS_FILE):,} and "
-            f"{writer.lines_published(ERRORS_FILE):,} whole lines written before it; free "
-            "some space and run the same command again to finish (it resumes)")
+__all__ = ["DifferentRunError", "OutputError", "Progress", "RunSummary", "run"]

@@ -22,7 +22,9 @@ the inputs after it; a run killed after dedup reuses the saved verdicts (the
 index may already hold this run's pages, so deciding again would not give
 the same answer). A state that fails any check is discarded: the run starts
 afresh and says so (`RunState.notice`). A finished run's folder keeps
-`run.json` only; the same command again does nothing.
+`run.json` only; the same command again does nothing. An OUTDIR holding the
+output of another run (another key) is refused, or, restarted, replaced whole
+(`rerun`): never a mix of two runs' files.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 
+from cleaner.batch import rerun
 from cleaner.batch.outdir import STATE_DIR, OutDir, is_device_error
 from cleaner.batch.records import (
     PageError,
@@ -137,13 +140,20 @@ class RunState:
 
     Args:
         out: the run's output folder.
-        key: `run_key` of this run; a state with another key is discarded.
-        restart: discard any state and start from scratch.
+        key: `run_key` of this run; OUTDIR holding the output of a run with
+            another key (or lists with no key) is refused (`rerun`).
+        restart: discard any state and any earlier run's output, and start
+            from scratch.
         resumable: False for a run that cannot be repeated (stdin): nothing
-            is resumed, and the spools still go to the state folder.
+            is resumed (the same run's earlier output is replaced), and the
+            spools still go to the state folder.
 
     Attributes:
         notice: why a state that was there could not be used, if so (for the user).
+
+    Raises:
+        DifferentRunError: OUTDIR holds another run's output and not `restart`
+            (nothing in OUTDIR was changed).
     """
 
     def __init__(self, out: OutDir, key: str, *, restart: bool = False,
@@ -157,11 +167,17 @@ class RunState:
         self.complete: dict | None = None
         self.resumed = False
         self.notice: str | None = None
+        self._earlier_output = False  # a run's output is in OUTDIR: removed when afresh
         try:
             info = self._json(RUN_FILE)
         except StateError as exc:
             info, self.notice = None, f"{exc}; started afresh"
-        if restart or not resumable or info is None or info.get("key") != key:
+        earlier = info.get("key") if info is not None and is_str(info.get("key")) else None
+        why = rerun.other_run(out, earlier, key)
+        if why is not None and not restart:  # before anything in OUTDIR changes
+            raise rerun.refuse(out, why)
+        self._earlier_output = bool(rerun.earlier_output(out, earlier))
+        if restart or not resumable or earlier != key:
             self.start_afresh(killed=info is not None and info.get("summary") is None)
             return
         try:
@@ -182,9 +198,14 @@ class RunState:
 
     def start_afresh(self, killed: bool = True) -> None:
         """Discard the state folder and begin a new one (temporary files of a killed
-        run are removed too)."""
+        run are removed too). An earlier run's output goes with it (`rerun`): the
+        run starting here replaces it whole, so no file of it is left beside the
+        new one's (the same run's included: an unusable state, a restart, stdin)."""
         if killed:
             self.out.remove_temp_files()
+        if self._earlier_output:
+            rerun.remove_earlier_output(self.out, f"{STATE_DIR}/{RUN_FILE}")
+            self._earlier_output = False
         self.out.remove(STATE_DIR)
         self.inputs_done, self.cleaned, self.resumed = 0, False, False
         self.sizes = {name: 0 for name in SPOOLS}
@@ -316,20 +337,28 @@ class Spool(Generic[T]):
         os.ftruncate(self._fd, size)
         self._end = size
         self._pending: list[bytes] = []
+        self._pending_bytes = 0  # their total size
 
     def append(self, item: T) -> None:
-        self._pending.append(pack(self._write(item)))
+        frame = pack(self._write(item))
+        self._pending.append(frame)
+        self._pending_bytes += len(frame)
         if len(self._pending) >= _APPEND_BATCH:
             self._flush()
 
     def _flush(self) -> None:
         data = b"".join(self._pending)
-        self._pending = []
+        self._pending, self._pending_bytes = [], 0
         view = memoryview(data)
         while view:
             written = os.pwrite(self._fd, view, self._end)
             self._end += written
             view = view[written:]
+
+    def tell(self) -> int:
+        """The spool's size with what was appended and not yet written (no system call:
+        read after each page, it marks where that page's entries end)."""
+        return self._end + self._pending_bytes
 
     def sync(self) -> int:
         """Force what was appended to disk; returns the spool's size."""

@@ -10,7 +10,8 @@ decides the verdicts (threshold, num_perm, keep) and their defaults.
 The building blocks live in the submodules: `shingles` (text to shingles),
 `signatures` (fast MinHash, interchangeable with datasketch), `bands` (LSH
 banding chosen for recall), `buckets` (candidate pairs), `batch` (the batch),
-`store` (shingle-set spill and the SQLite index), `cluster` (union-find),
+`prior` (a batch against the index: matches, re-seen ids), `store`
+(shingle-set spill and the SQLite index), `cluster` (union-find),
 `jsonl` (dedup as a JSONL step). Which scripts are shingled by character is
 `cleaner.lang.scripts`.
 
@@ -20,7 +21,7 @@ Example:
     >>> deduper.add("a", "Breaking: the river rose two metres overnight.") is None
     True
     >>> deduper.add("b", "BREAKING - the river rose two metres overnight")
-    Match(doc_id='a', similarity=1.0)
+    Match(doc_id='a', similarity=1.0, seen_before=False)
 """
 
 from cleaner.dedup.batch import DedupItem, Verdict

@@ -20,8 +20,10 @@ disk. When the batch is complete:
 With an index, every document is also looked up among the documents kept by
 earlier runs (verified by estimated similarity, since their sets are gone); a
 cluster with a match there is a copy of the indexed document, which always
-stays the kept one. The documents kept from this batch are then added to the
-index, one transaction per chunk.
+stays the kept one. A document whose id the index already knows is
+`seen_before` and never a copy of itself (`prior`: a batch run twice gives the
+same verdicts). The documents kept from this batch are then added to the
+index, one transaction per chunk, and every id of the batch is marked seen.
 
 The result never depends on the order documents arrive in chunks, or on the
 chunk size: candidates are found over the whole batch at the end, and every
@@ -41,6 +43,7 @@ from cleaner.dedup.bands import band_keys
 from cleaner.dedup.buckets import batch_pairs, decode, set_print
 from cleaner.dedup.cluster import UnionFind
 from cleaner.dedup.config import DedupConfig
+from cleaner.dedup.prior import PendingIndex, PriorMatches, commit_index
 from cleaner.dedup.signatures import (
     DEFAULT_SEED,
     Signed,
@@ -98,25 +101,21 @@ class Verdict:
             through an intermediate copy. None when kept.
         cluster: Id of the cluster's kept copy (this document's own id when
             it is kept or alone), so every member of a cluster shares it.
+        seen_before: Whether the index already knew this id (an earlier run
+            decided a document of that id: a re-crawl, or the same input run
+            again); such a document is never a duplicate of its own earlier
+            copy. Always False without an index.
     """
 
     duplicate_of: str | None
     similarity: float | None
     cluster: str
+    seen_before: bool = False
 
     @property
     def kept(self) -> bool:
         """True for the copy a cluster keeps (and for a document alone)."""
         return self.duplicate_of is None
-
-
-class PendingIndex(NamedTuple):
-    """What a batch adds to the index: kept when a run saves its verdicts before
-    the index changes (`Deduper.cluster(defer_index=True)`, `commit_index`)."""
-
-    docs: list[tuple[str, str | None, int, str | None]]  # (id, source, length, date)
-    signatures: np.ndarray  # one row per document
-    band_keys: np.ndarray
 
 
 class PairFinder(Protocol):
@@ -127,17 +126,6 @@ class PairFinder(Protocol):
         """The same codes as `buckets.batch_pairs(keys, prints, positions)`, in any order
         (the batch sorts them)."""
         ...
-
-
-def commit_index(index: IndexStore, pending: PendingIndex, chunk: int = DEFAULT_CHUNK) -> None:
-    """Add a batch's kept documents to the index, one transaction per chunk.
-
-    Safe to repeat: a document already indexed under the same id is replaced.
-    """
-    docs, sigs, keys = pending
-    for start in range(0, len(docs), chunk):
-        index.add(docs[start : start + chunk], sigs[start : start + chunk],
-                  keys[start : start + chunk])
 
 
 def _date_key(date: str | None) -> tuple[int, str]:
@@ -171,7 +159,7 @@ class BatchDedup:
         >>> for pair in [("a", "The cat sat on the mat."), ("b", "the cat sat on the MAT")]:
         ...     batch.add(DedupItem(*pair))
         >>> batch.results()["b"]
-        Verdict(duplicate_of='a', similarity=1.0, cluster='a')
+        Verdict(duplicate_of='a', similarity=1.0, cluster='a', seen_before=False)
     """
 
     def __init__(self, config: DedupConfig, *, index: IndexStore | None = None,
@@ -197,8 +185,7 @@ class BatchDedup:
         self._empty = bytearray()
         self._prints = array("Q")  # a hash of each shingle set: exact copies share it
         self._pending: list[str | Signed] = []  # not signed yet
-        self._index_match: dict[int, tuple[int, float]] = {}  # position -> (indexed, sim)
-        self._index_docs: dict[int, str] = {}
+        self._prior = PriorMatches(index, config) if index is not None else None
 
     def add(self, item: DedupItem) -> None:
         """Add a document: its text, or (`signed`) its shingle set and signature
@@ -245,27 +232,9 @@ class BatchDedup:
             self._prints.append(set_print(shingles))
         self._sigs.extend(sigs)
         self._keys.extend(keys)
-        if self.index is not None:
-            self._match_index(first, sigs, keys)
-
-    def _match_index(self, first: int, sigs: np.ndarray, keys: np.ndarray) -> None:
-        """Remember, for each new document, its most similar indexed document at or
-        above the threshold (by estimate: the index keeps no shingle sets)."""
-        found = self.index.candidates(keys)
-        if not found:
-            return
-        held = self.index.signatures({p for _, p in found}, self.config.num_perm)
-        for row, position in found:
-            if self._empty[first + row]:
-                continue
-            similarity = estimated_jaccard(sigs[row], held[position])
-            if similarity < self.config.threshold:
-                continue
-            best = self._index_match.get(first + row)
-            if best is None or similarity > best[1]:  # ties: the earlier indexed copy
-                self._index_match[first + row] = (position, similarity)
-        ids = self.index.docs({p for p, _ in self._index_match.values()})
-        self._index_docs.update({p: doc.id for p, doc in ids.items()})
+        if self._prior is not None:
+            self._prior.look_up(first, self._ids[first : first + len(pending)], sigs, keys,
+                                self._empty)
 
     def _link(self, sigs: np.ndarray, keys: np.ndarray, union: UnionFind) -> None:
         """Join every verified candidate pair.
@@ -315,7 +284,8 @@ class BatchDedup:
 
     def results(self) -> dict[str, Verdict]:
         """Decide every document (in input order) and update the index (unless
-        deferred). Call it once: it frees the shingle sets."""
+        deferred: then `commit_index` with `seen=` the verdicts' ids does it).
+        Call it once: it frees the shingle sets."""
         self._sign_pending()
         count = len(self._ids)
         if not count:
@@ -326,24 +296,31 @@ class BatchDedup:
         out: dict[str, Verdict] = {}
         verdicts: list[Verdict | None] = [None] * count
         kept: list[int] = []
+        prior = self._prior
         for group in union.groups():
-            matched = [(self._index_match[i], i) for i in group if i in self._index_match]
-            if matched:
+            anchor = prior.anchor(group) if prior is not None else None
+            seen = [prior is not None and prior.seen_before(i) for i in group]
+            if anchor is not None and anchor.row not in group:
                 # a copy of a document an earlier run kept: that one stays kept
-                (position, _), _ = min(matched, key=lambda m: (-m[0][1], m[0][0], m[1]))
-                target = self._index_docs[position]
-                held = self.index.signatures([position], self.config.num_perm)[position]
-                for i in group:
-                    verdicts[i] = Verdict(target, estimated_jaccard(sigs[i], held), target)
+                held = self.index.signatures([anchor.position],
+                                             self.config.num_perm)[anchor.position]
+                for i, was in zip(group, seen, strict=True):
+                    verdicts[i] = Verdict(anchor.id, estimated_jaccard(sigs[i], held), anchor.id,
+                                          was)
                 continue
-            keeper = self._keeper(group)
-            kept.append(keeper)
-            for i in group:
+            if anchor is not None:  # ... and here again (re-seen): it stays kept
+                keeper = anchor.row
+                if not prior.unchanged(keeper):
+                    kept.append(keeper)  # its new text replaces the indexed one
+            else:
+                keeper = self._keeper(group)
+                kept.append(keeper)
+            for i, was in zip(group, seen, strict=True):
                 if i == keeper:
-                    verdicts[i] = Verdict(None, None, self._ids[keeper])
+                    verdicts[i] = Verdict(None, None, self._ids[keeper], was)
                 else:
                     sim = exact_jaccard(self._sets.get(i), self._sets.get(keeper))
-                    verdicts[i] = Verdict(self._ids[keeper], sim, self._ids[keeper])
+                    verdicts[i] = Verdict(self._ids[keeper], sim, self._ids[keeper], was)
         if self.index is not None:
             kept.sort()
             kept = [i for i in kept if not self._empty[i]]
@@ -351,7 +328,7 @@ class BatchDedup:
                 [(self._ids[i], self._sources[i], self._lengths[i], self._dates[i]) for i in kept],
                 sigs[kept].copy(), keys[kept].copy())
             if not self.defer_index:
-                commit_index(self.index, self.pending_index, self.chunk)
+                commit_index(self.index, self.pending_index, self.chunk, seen=self._ids)
         for i, verdict in enumerate(verdicts):
             out[self._ids[i]] = verdict
         self._sets.close()

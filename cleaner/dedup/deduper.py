@@ -5,10 +5,15 @@ LSH and verify each candidate by its Jaccard similarity, so they agree on
 what counts as a duplicate pair. They differ in what they do with the pairs: a
 crawler needs an answer per page as it arrives (a `Match`); a batch can look
 at whole clusters and keep the best copy (a `Verdict` per document).
+
+With an index, both also say whether a document's id was seen before (by an
+earlier run, or an earlier call): a re-crawled page is `seen_before`, and is
+judged against the other documents, never against its own earlier copy.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -44,10 +49,14 @@ class Match:
         doc_id: Id of the earlier document.
         similarity: Jaccard similarity of the two texts' shingles: exact in
             memory, estimated from the signatures against an index.
+        seen_before: Whether the index already knew the new document's id (a
+            re-crawled page that now copies another one). Always False without
+            an index, where an id cannot be added twice.
     """
 
     doc_id: str
     similarity: float
+    seen_before: bool = False
 
 
 class Deduper:
@@ -60,11 +69,33 @@ class Deduper:
             more accurate, slower and larger.
         path: an SQLite dedup index kept across runs (created if missing). With
             it, `add` and `cluster` also find copies of documents kept by
-            earlier runs, and remember what they keep. Without it, everything
-            is in memory and forgotten at exit.
+            earlier runs, remember what they keep, and know which ids they
+            saw (re-seen ids, below). Without it, everything is in memory and
+            forgotten at exit.
         keep: which copy a cluster keeps: "longest", "first" or "earliest".
         memory_bytes: shingle-set bytes held in memory before spilling to a
             temporary file.
+
+    Re-seen ids (with an index): a document whose id the index already knows
+    (an earlier run or call decided it) is never a duplicate of its own
+    earlier copy: it is judged against the other documents only, and flagged
+    (`Verdict.seen_before`, `Match.seen_before`, `seen_before`). If its text
+    is unchanged, what was decided before stands (a copy kept before stays
+    kept). If its text changed (the page was edited), it is judged on the new
+    text: kept, it replaces its old entry in the index; a duplicate of another
+    document now, it leaves the old entry there, so copies of the old text
+    still find it.
+
+    Thread safety: one `Deduper` may be shared by threads. Every method that
+    reads or changes the index or the in-memory state holds one lock, so calls
+    run one at a time, each whole, and the answers are those of the same
+    calls made one by one in the order they took the lock (which is up to the
+    threads: for decisions that do not depend on it, call in a fixed order).
+    A `cluster` holds the lock for its whole batch. The index's one SQLite
+    connection is shared under that lock (`check_same_thread=False`) rather
+    than opened per thread: each decision reads then writes the index and the
+    in-memory buckets, which must not interleave with another's anyway, and a
+    connection per thread could not all be closed by `close`.
 
     Raises:
         ValueError: If threshold, num_perm or keep is out of range.
@@ -76,10 +107,10 @@ class Deduper:
         >>> deduper.add("a", "The cat sat on the mat.") is None
         True
         >>> deduper.add("b", "the cat SAT on the mat!")
-        Match(doc_id='a', similarity=1.0)
+        Match(doc_id='a', similarity=1.0, seen_before=False)
         >>> Deduper().cluster([("x", "Hello there"), ("y", "Hello there, friend"),
         ...                    ("z", "hello THERE")])["z"]
-        Verdict(duplicate_of='x', similarity=1.0, cluster='x')
+        Verdict(duplicate_of='x', similarity=1.0, cluster='x', seen_before=False)
     """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM,
@@ -87,6 +118,9 @@ class Deduper:
                  memory_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
         self.config = DedupConfig(threshold=threshold, num_perm=num_perm, keep=keep)
         self.memory_bytes = memory_bytes
+        # held by every method that touches the index or the state below (reentrant:
+        # `cluster` consumes a generator that may ask the deduper something)
+        self._lock = threading.RLock()
         self.index = IndexStore(path, self.config.index_settings) if path is not None else None
         # what the last deferred `cluster` left for `commit_index`
         self.pending_index: PendingIndex | None = None
@@ -114,11 +148,26 @@ class Deduper:
 
     def __len__(self) -> int:
         """Number of documents given to `add` (empty ones included)."""
-        return len(self._seen)
+        with self._lock:
+            return len(self._seen)
 
     def __contains__(self, doc_id: object) -> bool:
-        """Whether `add` was given this id."""
-        return doc_id in self._seen
+        """Whether `add` was given this id (in this process)."""
+        with self._lock:
+            return doc_id in self._seen
+
+    def seen_before(self, doc_id: str) -> bool:
+        """Whether this id was given to `add` in this process, or (with an index) is
+        known to the index: decided by an earlier run or call, kept or not.
+
+        With an index, what `Match.seen_before` says, also for a page `add`
+        answers None (not a duplicate, so no `Match`): ask before `add`, which
+        makes the id seen.
+        """
+        with self._lock:
+            if doc_id in self._seen:
+                return True
+            return self.index is not None and doc_id in self.index.seen([doc_id])
 
     def __enter__(self) -> Deduper:
         return self
@@ -128,9 +177,10 @@ class Deduper:
 
     def close(self) -> None:
         """Close the index (if any); the deduper cannot be used afterwards."""
-        if self.index is not None:
-            self.index.close()
-        self._sets.close()
+        with self._lock:
+            if self.index is not None:
+                self.index.close()
+            self._sets.close()
 
     def add(self, doc_id: str, text: str, *, source: str | None = None,
             date: str | None = None) -> Match | None:
@@ -139,7 +189,9 @@ class Deduper:
         Made for crawlers: each page gets its answer as it arrives. In memory,
         every page is remembered, so a later copy can match either; with an
         index, a page that copies an indexed one is not added (the index holds
-        what was kept). An empty text (no words) is never a duplicate.
+        what was kept), only marked seen, and a page whose id the index knows
+        is not matched with its own earlier copy (see the class docstring). An
+        empty text (no words) is never a duplicate.
 
         Returns:
             The most similar earlier document at or above the threshold (ties
@@ -148,11 +200,18 @@ class Deduper:
         Raises:
             ValueError: If doc_id was added before (in this process).
         """
+        with self._lock:
+            return self._add(doc_id, text, source, date)
+
+    def _add(self, doc_id: str, text: str, source: str | None, date: str | None) -> Match | None:
+        """`add`, holding the lock."""
         if doc_id in self._seen:
             raise ValueError(f"document id {doc_id!r} was already added")
         self._seen.add(doc_id)
         shingles = shingle_set(text)
         if not len(shingles):
+            if self.index is not None:
+                self.index.mark_seen([doc_id])
             return None
         sig = minhash_values(shingles, self.num_perm, DEFAULT_SEED)
         keys = band_keys(sig, self.config.bands, self.config.rows)
@@ -176,18 +235,30 @@ class Deduper:
     def _add_indexed(self, doc_id: str, text: str, sig: np.ndarray, keys: np.ndarray,
                      source: str | None, date: str | None) -> Match | None:
         """`add` against the index: verified by estimate (the index keeps no
-        shingle sets); a document that copies none is indexed at once."""
-        found = self.index.candidates(keys)
-        held = self.index.signatures({p for _, p in found}, self.num_perm)
+        shingle sets); a document that copies none is indexed at once (its
+        earlier entry, if its text changed, replaced), one that copies another
+        is only marked seen."""
+        index = self.index
+        seen = bool(index.seen([doc_id]))
+        own = index.find([doc_id]).get(doc_id)
+        own_position = None if own is None else own.position
+        found = index.candidates(keys)
+        wanted = {p for _, p in found} | ({own_position} if own is not None else set())
+        held = index.signatures(wanted, self.num_perm)
         best: tuple[int, float] | None = None
         for _, position in found:
+            if position == own_position:
+                continue  # a page is no copy of itself
             similarity = estimated_jaccard(sig, held[position])
             if similarity >= self.threshold and (best is None or similarity > best[1]):
                 best = (position, similarity)
-        if best is None:
-            self.index.add([(doc_id, source, len(text), date)], sig[None, :], keys)
-            return None
-        return Match(doc_id=self.index.docs([best[0]])[best[0]].id, similarity=best[1])
+        if best is not None:
+            index.mark_seen([doc_id])
+            return Match(doc_id=index.docs([best[0]])[best[0]].id, similarity=best[1],
+                         seen_before=seen)
+        if own is None or not np.array_equal(held[own_position], sig):
+            index.add([(doc_id, source, len(text), date)], sig[None, :], keys)
+        return None
 
     def cluster(self, docs: Iterable[DedupItem | tuple[str, str]], *,
                 buckets: PairFinder | None = None, defer_index: bool = False,
@@ -213,23 +284,30 @@ class Deduper:
             chunk: Documents signed per step (the result does not depend on it).
 
         Returns:
-            A `Verdict` for every doc id, in input order.
+            A `Verdict` for every doc id, in input order; with an index, a
+            re-seen id's says `seen_before` (see the class docstring).
 
         Raises:
             ValueError: If a doc id occurs twice.
         """
-        batch = BatchDedup(self.config, index=self.index, memory_bytes=self.memory_bytes,
-                           chunk=chunk, buckets=buckets, defer_index=defer_index)
-        for item in docs:
-            batch.add(DedupItem(*item))
-        out = batch.results()
-        self.pending_index = batch.pending_index
-        return out
+        with self._lock:
+            batch = BatchDedup(self.config, index=self.index, memory_bytes=self.memory_bytes,
+                               chunk=chunk, buckets=buckets, defer_index=defer_index)
+            for item in docs:
+                batch.add(DedupItem(*item))
+            out = batch.results()
+            self.pending_index = batch.pending_index
+            return out
 
-    def commit_index(self, pending: PendingIndex | None) -> None:
-        """Add what a deferred `cluster` kept to the index (safe to repeat)."""
-        if self.index is not None and pending is not None:
-            commit_index(self.index, pending)
+    def commit_index(self, pending: PendingIndex | None, seen: Iterable[str] = ()) -> None:
+        """Add what a deferred `cluster` kept to the index, and mark `seen` (give the
+        verdicts' ids, duplicates included) as seen, so that a later run calls them
+        `seen_before`. Safe to repeat."""
+        with self._lock:
+            if self.index is not None and pending is not None:
+                commit_index(self.index, pending, seen=seen)
+            elif self.index is not None:
+                self.index.mark_seen(list(seen))
 
 
 __all__ = ["Deduper", "Match"]

@@ -2,7 +2,11 @@
 
 Each input line is a JSON object with at least `id` (a string) and `text` (the
 clean text), the format `documents.jsonl` uses. Each output line is the same
-object with `duplicate_of`, `similarity` and `cluster` set. Lines are never
+object with `duplicate_of`, `similarity` and `cluster` set, and, with an index,
+`seen_before` (whether the index knew the id: a record run through the same
+index again is flagged so, and is not a duplicate of its own earlier copy;
+without an index the field is left out, and the output is as it always
+was). Lines are never
 dropped (blank lines aside), and nothing in them is lost: a line that cannot
 take part in dedup is written back with a `dedup_error` field saying why:
 
@@ -59,16 +63,21 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 @dataclass(slots=True)
 class StepSummary:
-    """What the step did, for its closing line: lines read, duplicates, errors."""
+    """What the step did, for its closing line: lines read, duplicates, errors, and
+    (with an index: `indexed`) records whose id the index knew."""
 
     records: int = 0
     duplicates: int = 0
     errors: int = 0
+    seen_before: int = 0
+    indexed: bool = False
 
     def line(self) -> str:
         """The closing summary line."""
+        seen = f", seen before {self.seen_before}" if self.indexed else ""
         return (f"records {self.records}, duplicates {self.duplicates}, "
-                f"kept {self.records - self.duplicates - self.errors}, errors {self.errors}")
+                f"kept {self.records - self.duplicates - self.errors}, errors {self.errors}"
+                + seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +242,7 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
 
         verdicts = deduper.cluster(documents())
         handle.seek(start)
-        summary = StepSummary()
+        summary = StepSummary(indexed=deduper.index is not None)
         for n, raw in enumerate(_lines(handle, max_line_bytes)):
             summary.records += 1
             if isinstance(raw, _Long):
@@ -251,6 +260,9 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
                 out["similarity"] = (None if verdict.similarity is None
                                      else round(verdict.similarity, 4))
                 out["cluster"] = given[verdict.cluster]
+                if summary.indexed:
+                    out["seen_before"] = verdict.seen_before
+                    summary.seen_before += verdict.seen_before
                 summary.duplicates += verdict.duplicate_of is not None
             sink.write(_dump(out))
         return summary

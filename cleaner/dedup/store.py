@@ -10,17 +10,28 @@ it) with each kept document's id, source, length, date, signature and band
 keys. Writes go in one transaction per chunk, so a run killed mid-way leaves
 every committed chunk whole and nothing half-written. Shingle sets are not
 kept there (they would cost kilobytes per document), so matches against the
-index are verified by the signatures' estimated similarity.
+index are verified by the signatures' estimated similarity. The index also
+lists every id it was told of, kept or not (table `seen`), so a run can tell a
+re-crawled page from a new one (`seen`); an index made before that table
+existed gets it with its next write, and its kept ids count as seen meanwhile.
+
+An `IndexStore` may be shared by threads: its one connection is opened with
+`check_same_thread=False` and every use of it holds the store's lock (SQLite's
+own serialisation would not cover the temporary probe table, which
+`candidates` fills and reads in several statements).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -87,6 +98,25 @@ class SetStore:
 
 #: Settings an index is built with; a run with other settings cannot use it.
 _SETTINGS = ("threshold", "num_perm", "seed", "bands", "rows", "shingle")
+#: Values bound per statement: SQLite's limit on bound parameters is as low as
+#: 999 on older builds.
+_BOUND = 500
+#: The table of every id the index was told of (kept or not): `seen`.
+_SEEN_TABLE = "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY) WITHOUT ROWID"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _locked(method: Callable[Concatenate[IndexStore, _P], _R]
+            ) -> Callable[Concatenate[IndexStore, _P], _R]:
+    """Run an `IndexStore` method holding the store's lock: one thread at a time on
+    the connection, and a multi-statement step (a probe, a transaction) whole."""
+    @functools.wraps(method)
+    def run(self: IndexStore, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return run
 
 
 class DedupIndexError(ValueError):
@@ -111,7 +141,12 @@ class IndexStore:
                  timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.settings = {k: str(settings[k]) for k in _SETTINGS}
-        self._db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+        # reentrant: a locked method may call another
+        self._lock = threading.RLock()
+        self._has_seen = False  # whether the `seen` table exists (known once true)
+        # one connection for every thread, used under the lock (see the module docstring)
+        self._db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                   check_same_thread=False)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -144,6 +179,7 @@ class IndexStore:
         held = self._held_settings()  # a plain read: an existing index takes no write lock
         if held:
             self._check(held)
+            self._has_seen = self._seen_exists()
             return
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -157,6 +193,7 @@ class IndexStore:
             db.execute("CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, position "
                        "INTEGER NOT NULL)")
             db.execute("CREATE INDEX IF NOT EXISTS bands_key ON bands (key)")
+            db.execute(_SEEN_TABLE)
             held = dict(db.execute("SELECT name, value FROM settings").fetchall())
             if held:  # another process created it meanwhile
                 self._check(held)
@@ -166,13 +203,67 @@ class IndexStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        self._has_seen = True
 
+    def _seen_exists(self) -> bool:
+        """Whether the `seen` table is there (an index older than it has none)."""
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'seen'").fetchone() is not None
+
+    @_locked
     def __len__(self) -> int:
+        """Number of kept documents indexed."""
         return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
+    @_locked
     def __contains__(self, doc_id: object) -> bool:
+        """Whether a kept document with this id is indexed."""
         return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
 
+    @_locked
+    def seen(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ids the index was told of before: kept (indexed) or not."""
+        ids = list(ids)
+        found = {row[0] for row in self._query_in("SELECT id FROM docs WHERE id IN ({})", ids)}
+        if not self._has_seen:
+            self._has_seen = self._seen_exists()  # another process may have made it
+        if self._has_seen:
+            found.update(row[0] for row in self._query_in("SELECT id FROM seen WHERE id IN ({})",
+                                                          ids))
+        return found
+
+    @_locked
+    def find(self, ids: Iterable[str]) -> dict[str, IndexedDoc]:
+        """The indexed (kept) documents with these ids, by id."""
+        return {
+            row[1]: IndexedDoc(*row)
+            for row in self._query_in(
+                "SELECT position, id, source, length, date FROM docs WHERE id IN ({})", ids)
+        }
+
+    @_locked
+    def mark_seen(self, ids: Sequence[str]) -> None:
+        """Remember these ids as seen (`seen`), in one transaction; repeats are fine."""
+        if not len(ids):
+            return
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self._insert_seen(ids)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _insert_seen(self, ids: Iterable[str]) -> None:
+        """Add ids to `seen` inside the caller's write transaction (making the table
+        first in an index older than it)."""
+        if not self._has_seen:
+            self._db.execute(_SEEN_TABLE)
+        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((i,) for i in ids))
+        self._has_seen = True
+
+    @_locked
     def candidates(self, keys: np.ndarray) -> list[tuple[int, int]]:
         """(row of keys, indexed position) for every band key shared with the index."""
         if not len(keys):
@@ -191,6 +282,7 @@ class IndexStore:
         db.execute("DELETE FROM probe")
         return found
 
+    @_locked
     def signatures(self, positions: Iterable[int], num_perm: int) -> dict[int, np.ndarray]:
         """The signatures of the indexed documents at these positions."""
         out = {}
@@ -199,6 +291,7 @@ class IndexStore:
             out[position] = np.frombuffer(blob, dtype=np.uint32, count=num_perm)
         return out
 
+    @_locked
     def docs(self, positions: Iterable[int]) -> dict[int, IndexedDoc]:
         """The indexed documents at these positions."""
         return {
@@ -209,19 +302,20 @@ class IndexStore:
             )
         }
 
-    def _query_in(self, sql: str, values: Iterable[int]) -> list[tuple]:
-        """Run `sql` (with an `IN ({})`) over values, 500 at a time (SQLite's limit
-        on bound parameters is as low as 999 on older builds)."""
+    def _query_in(self, sql: str, values: Iterable[int] | Iterable[str]) -> list[tuple]:
+        """Run `sql` (with an `IN ({})`) over values, `_BOUND` at a time."""
         values = sorted(set(values))
         out: list[tuple] = []
-        for start in range(0, len(values), 500):
-            part = values[start : start + 500]
+        for start in range(0, len(values), _BOUND):
+            part = values[start : start + _BOUND]
             out.extend(self._db.execute(sql.format(",".join("?" * len(part))), part))
         return out
 
+    @_locked
     def add(self, docs: Sequence[tuple[str, str | None, int, str | None]],
             signatures: np.ndarray, keys: np.ndarray) -> None:
-        """Index documents (id, source, length, date) in one transaction."""
+        """Index documents (id, source, length, date) in one transaction; their ids
+        are marked seen in the same one."""
         if not len(docs):
             return
         db = self._db
@@ -230,9 +324,10 @@ class IndexStore:
             # a document indexed before under the same id (a page that changed)
             # is replaced, so the index holds its latest text
             ids = [doc[0] for doc in docs]
-            old = [row[0] for row in self._query_in_ids(ids)]
-            for start in range(0, len(old), 500):
-                part = old[start : start + 500]
+            old = [row[0] for row in self._query_in("SELECT position FROM docs WHERE id IN ({})",
+                                                    ids)]
+            for start in range(0, len(old), _BOUND):
+                part = old[start : start + _BOUND]
                 marks = ",".join("?" * len(part))
                 db.execute(f"DELETE FROM bands WHERE position IN ({marks})", part)
                 db.execute(f"DELETE FROM docs WHERE position IN ({marks})", part)
@@ -247,20 +342,13 @@ class IndexStore:
                 "INSERT INTO bands VALUES (?, ?)",
                 ((int(k), start + n) for n in range(len(docs)) for k in flat[n]),
             )
+            self._insert_seen(ids)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def _query_in_ids(self, ids: list[str]) -> list[tuple]:
-        """The positions of the indexed documents with these ids, 500 ids at a time."""
-        out: list[tuple] = []
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            sql = f"SELECT position FROM docs WHERE id IN ({','.join('?' * len(part))})"
-            out.extend(self._db.execute(sql, part))
-        return out
-
+    @_locked
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()

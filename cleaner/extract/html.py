@@ -46,8 +46,10 @@ from cleaner.strip import rules
 __all__ = ["HtmlResult", "extract"]
 
 #: trafilatura's output elements and the block kind each becomes.
-_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "paragraph",
+_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "code",
           "item": "list", "row": "table"}
+#: trafilatura marks a heading's HTML level as rend="h2".
+_HEADING_REND = re.compile(r"^h([1-6])$")
 _FOLD = re.compile(r"\W+")
 
 #: A block with at least this share of link text points elsewhere: a teaser.
@@ -119,9 +121,17 @@ def _element_blocks(body: etree._Element) -> list[Block]:
                 if text:
                     blocks.append(Block(text, _KINDS[leaf]))
             continue
+        if tag == "code":  # a <pre>: its line breaks and indents are its meaning
+            text = "\n".join(line.rstrip() for line in "".join(el.itertext()).splitlines())
+            text = text.strip("\n")
+            if text.strip():
+                blocks.append(Block(text, "code"))
+            continue
         text = _squash(" ".join(el.itertext()))
         if text:
-            blocks.append(Block(text, _KINDS.get(tag, "paragraph")))
+            level = _HEADING_REND.match(el.get("rend") or "") if tag == "head" else None
+            blocks.append(Block(text, _KINDS.get(tag, "paragraph"),
+                                level=int(level.group(1)) if level else None))
     return blocks
 
 

@@ -30,15 +30,37 @@ from trafilatura.baseline import html2txt as _HTML2TXT
 from trafilatura.metadata import Document as TrafilaturaDocument
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
+from cleaner.errors import CleanerError
 from cleaner.extract.dom import flatten_deep
 
 
-class ExtractError(ValueError):
-    """The page could not be parsed as HTML at all (or is past a parsing limit)."""
+class ExtractError(CleanerError, ValueError):
+    """The page could not be parsed as HTML at all (or is past a parsing limit).
+
+    Example:
+        >>> from cleaner import ExtractError, clean
+        >>> try:
+        ...     clean("<br>" * 300_000, kind="html")
+        ... except ExtractError as exc:  # here its PageLimitError
+        ...     print(exc)
+        the page has 300,000 tags ('<'), more than the limit of 250,000
+    """
 
 
 class PageLimitError(ExtractError):
-    """A page past a per-page parsing limit: refused before parsing, one clear line."""
+    """A page past a per-page parsing limit: refused before parsing, one clear line.
+
+    Refused rather than tried because parsing is one C call no time limit can
+    stop (`MAX_TAGS`, `MAX_ATTRIBUTES` say what each limit costs).
+
+    Example:
+        >>> from cleaner import PageLimitError, clean
+        >>> try:
+        ...     clean("<p" + " a" * 1_001 + ">text</p>", kind="html")
+        ... except PageLimitError as exc:
+        ...     print(exc)
+        a tag has more than 1,000 attributes (the limit)
+    """
 
 
 #: Most '<' characters a page may hold. Each tag, its text and its tail become

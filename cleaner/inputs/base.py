@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from cleaner.errors import CleanerError
+
 #: Extensions taken from folders (a file named on the command line is always
 #: read, whatever its name). Each is also accepted with ".gz" appended.
 PAGE_EXTENSIONS: dict[str, str] = {
@@ -44,12 +46,34 @@ _MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 16 * _MB
 
 
-class InputError(ValueError):
-    """An input that cannot be read; the message is one plain sentence."""
+class InputError(CleanerError, ValueError):
+    """An input that cannot be read; the message is one plain sentence.
+
+    A batch records it in errors.jsonl (a missing file, a broken gzip, a file
+    past the size limit); `clean` raises it for a page past its `max_bytes`.
+
+    Example:
+        >>> from cleaner import InputError, clean
+        >>> try:
+        ...     clean("A page of twenty bytes", max_bytes=10)
+        ... except InputError as exc:
+        ...     print(exc)
+        the page is 22 bytes, larger than the limit of 10 bytes
+    """
 
 
-class ArgumentError(ValueError):
-    """An input argument that makes no sense for this run (a usage error)."""
+class ArgumentError(CleanerError, ValueError):
+    """An argument that makes no sense (a usage error): an input folder that is the
+    output folder, a page kind that does not exist, a time limit of no time.
+
+    Example:
+        >>> from cleaner import ArgumentError, clean
+        >>> try:
+        ...     clean("A page", kind="pdf")
+        ... except ArgumentError as exc:
+        ...     print(exc)
+        kind must be 'html', 'text' or None, not 'pdf'
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import re
 
 import charset_normalizer
 
+from cleaner.errors import CleanerError
 from cleaner.inputs.encodings import (
     UNORDERED_UTF16_LABELS,
     WEB_ENCODINGS,
@@ -162,8 +163,17 @@ _NON_ASCII = re.compile("[^\x00-\x7f]")
 _COMMON = re.compile(f"[{char_class(COMMON_BLOCKS)}]")
 
 
-class DecodeError(ValueError):
-    """Input that cannot be read as text; the message is one plain sentence."""
+class DecodeError(CleanerError, ValueError):
+    """Input that cannot be read as text; the message is one plain sentence.
+
+    Example:
+        >>> from cleaner import DecodeError, clean
+        >>> try:
+        ...     clean(b"")
+        ... except DecodeError as exc:
+        ...     print(exc)
+        empty file
+    """
 
 
 def decode(raw: bytes, *, declared: str | None = None) -> tuple[str, str]:

@@ -52,13 +52,24 @@ DECOMPRESS_CHUNK = 4 * 1024
 GZIP_SLACK = 1 * _MB
 
 
+#: Why a folder walk passes over an entry: the keys of `list_files`' `skipped`
+#: counts, in the order a summary lists them. Each says what the user can do about
+#: it (rename a page, unhide it, or nothing: a file reached twice is read once).
+SKIP_UNKNOWN = "unknown type"  # a file whose name is neither a page's nor a container's
+SKIP_HIDDEN = "hidden"  # a file or a whole folder whose name starts with "."
+SKIP_SPECIAL = "not a regular file"  # a FIFO, socket or device with a page's name
+SKIP_TWICE = "reached twice"  # a file or folder met again (through a link, or named twice)
+SKIP_REASONS = (SKIP_UNKNOWN, SKIP_HIDDEN, SKIP_SPECIAL, SKIP_TWICE)
+
+
 def is_accepted(name: str) -> bool:
     """Whether a file found in a folder is a page or a container to read."""
     return kind_from_name(name) is not None or container_from_name(name) is not None
 
 
 def list_files(paths: Sequence[str],
-               exclude: str | os.PathLike[str] | None = None) -> list[tuple[str, str]]:
+               exclude: str | os.PathLike[str] | None = None,
+               skipped: dict[str, int] | None = None) -> list[tuple[str, str]]:
     """The files to read, as (path, relpath), from file and folder arguments, in order.
 
     A file argument is taken whatever its extension; folders are walked
@@ -70,6 +81,12 @@ def list_files(paths: Sequence[str],
     that leads nowhere or in a circle is listed, so reading it records an
     error. `-` stands for JSONL on standard input.
 
+    `skipped`, when given, gets the count of what was passed over added by
+    reason (`SKIP_REASONS`), so a run can say why it read fewer files than the
+    folders hold: a file of an unknown type, a hidden entry (a hidden folder
+    counts once, unwalked), a FIFO or device, a file or folder reached twice.
+    The output folder `exclude` is not counted: it is not an input.
+
     Raises:
         FileNotFoundError: an argument does not exist (all are checked first).
         OSError: a folder argument cannot be listed. (A subfolder that cannot
@@ -80,7 +97,9 @@ def list_files(paths: Sequence[str],
             raise FileNotFoundError(f"input path not found: {arg}")
     seen_files: set[str] = set()
     # the output folder counts as walked already, so no walk enters it
-    seen_dirs: set[str] = {os.path.realpath(exclude)} if exclude is not None else set()
+    excluded = os.path.realpath(exclude) if exclude is not None else None
+    seen_dirs: set[str] = {excluded} if excluded is not None else set()
+    counts: dict[str, int] = skipped if skipped is not None else {}
     out: list[tuple[str, str]] = []
     for arg in paths:
         if arg == STDIN:
@@ -91,12 +110,14 @@ def list_files(paths: Sequence[str],
             raise ArgumentError(f"input folder {arg} is the output folder: nothing would be "
                                 "read but the output of earlier runs")
         if root.is_dir():
-            found = sorted(_walk(root, "", seen_dirs), key=lambda pair: pair[1])
+            found = sorted(_walk(root, "", seen_dirs, counts, excluded),
+                           key=lambda pair: pair[1])
         else:
             found = [(root, root.name)]
         for path, relpath in found:
             real = _real(path)
             if real in seen_files:
+                _count(counts, SKIP_TWICE)
                 continue
             seen_files.add(real)
             out.append((str(path), relpath))
@@ -123,14 +144,22 @@ def has_containers(files: Sequence[tuple[str, str]]) -> bool:
     return any(path == STDIN or container_from_name(path) for path, _ in files)
 
 
-def _walk(folder: Path, prefix: str, seen_dirs: set[str]) -> Iterator[tuple[Path, str]]:
-    """Yield (path, relpath) for accepted files under ``folder``.
+def _count(counts: dict[str, int], reason: str) -> None:
+    counts[reason] = counts.get(reason, 0) + 1
+
+
+def _walk(folder: Path, prefix: str, seen_dirs: set[str], skipped: dict[str, int],
+          excluded: str | None) -> Iterator[tuple[Path, str]]:
+    """Yield (path, relpath) for accepted files under ``folder``; count in `skipped`
+    what is passed over (`list_files`).
 
     A folder that cannot be listed is yielded itself, so that reading it
     reports the problem as an error record instead of it vanishing silently.
     """
     real = _real(folder)
     if real in seen_dirs:
+        if real != excluded:  # the output folder is not an input passed over
+            _count(skipped, SKIP_TWICE)
         return
     seen_dirs.add(real)
     try:
@@ -142,6 +171,7 @@ def _walk(folder: Path, prefix: str, seen_dirs: set[str]) -> Iterator[tuple[Path
         return
     for entry in entries:
         if entry.name.startswith("."):
+            _count(skipped, SKIP_HIDDEN)
             continue
         path = folder / entry.name
         relpath = prefix + entry.name
@@ -150,10 +180,14 @@ def _walk(folder: Path, prefix: str, seen_dirs: set[str]) -> Iterator[tuple[Path
         except OSError:  # a link in a circle: read as a file, it records the error
             is_dir = False
         if is_dir:
-            yield from _walk(path, relpath + "/", seen_dirs)
-        elif is_accepted(entry.name) and (entry.is_symlink() or _is_file(entry)):
+            yield from _walk(path, relpath + "/", seen_dirs, skipped, excluded)
+        elif not is_accepted(entry.name):
+            _count(skipped, SKIP_UNKNOWN)
+        elif entry.is_symlink() or _is_file(entry):
             # A broken or circular link is kept: reading it reports why.
             yield path, relpath
+        else:
+            _count(skipped, SKIP_SPECIAL)
 
 
 def read_input(inp: Input, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:

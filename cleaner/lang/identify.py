@@ -15,9 +15,17 @@ German articles included).
 
 from __future__ import annotations
 
+import importlib.metadata
+import lzma
+import os
+import shutil
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 #: So many characters of the text are read; langid's answer is settled long before
 #: (the readability pages that declare a language score the same from 2,000
@@ -57,10 +65,67 @@ UNSURE = LanguageId(None, None)
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    """langid's model, loaded once per process (about a second: it is LZMA-packed)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """langid's model, loaded once per process.
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    The wheel ships it LZMA-packed, which takes about a second to unpack: more
+    than a one-page `cleaner extract` spends on everything else. So the unpacked
+    arrays (68 MB of plain npz, no pickles) are kept in the user's cache folder,
+    keyed by py3langid's version, and read back in a fifth of that. A missing,
+    stale or unreadable cache is rebuilt; a read-only home just pays the second.
+    """
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    version = _version("py3langid")
+    cache = _cache_dir() / f"langid-model-{version}-v1.npz"
+    try:
+        return _from_npz(LanguageIdentifier, cache)
+    except (OSError, ValueError, KeyError, EOFError):
+        pass
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        with lzma.open(MODEL_DIR / MODEL_FILE) as packed, open(tmp, "wb") as out:
+            shutil.copyfileobj(packed, out, length=1 << 20)
+        os.replace(tmp, cache)
+        return _from_npz(LanguageIdentifier, cache)
+    except (OSError, ValueError, KeyError, EOFError, lzma.LZMAError):
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+#: py3langid's model arrays (its `modelio.load_model` layout).
+_MODEL_KEYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+#: stdlib array type codes by item size, as py3langid's DFA walk reads them.
+_TYPECODES = {2: "H", 4: "I", 8: "L"}
+
+
+def _as_array(values: np.ndarray) -> array:
+    out = array(_TYPECODES[values.dtype.itemsize])
+    out.frombytes(np.ascontiguousarray(values).tobytes())
+    return out
+
+
+def _from_npz(identifier: Any, path: Path) -> Any:
+    """A LanguageIdentifier from the unpacked model (what `modelio.load_model` does,
+    without the LZMA step); raises for a file that is not that model."""
+    with np.load(path, allow_pickle=False) as data:
+        if set(_MODEL_KEYS) - set(data.files):
+            raise ValueError(f"{path} is not a langid model")
+        return identifier(np.asarray(data["ptc"]), np.asarray(data["pc"]),
+                          data["classes"].tolist(), _as_array(data["nextmove"]),
+                          data["out_feat"].tolist(), norm_probs=True,
+                          tk_row=_as_array(data["nextmove_row"]))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cleaner"
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
 
 
 def preload() -> None:
