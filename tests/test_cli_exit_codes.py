@@ -16,6 +16,8 @@ from test_inputs_containers import STORY, page
 
 from cleaner.cli import main
 
+#: Pages of the interrupted run: some seconds of work, so the interrupt lands in it.
+PAGES = 2000
 CLI = [sys.executable, "-c", "from cleaner.cli import main\nif __name__ == '__main__': main()"]
 
 
@@ -28,12 +30,16 @@ def _folder(path: Path, pages: int) -> Path:
 
 
 def test_ctrl_c_exits_130_and_the_same_command_resumes(tmp_path: Path) -> None:
-    pages = _folder(tmp_path / "in", 600)
+    pages = _folder(tmp_path / "in", PAGES)
     out = tmp_path / "out"
     command = [*CLI, "clean", str(pages), "-o", str(out), "--jobs", "1"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
-    time.sleep(6)  # started, and some pages cleaned (600 take far longer)
+    # interrupt once the run has checkpointed some pages (it has many more to go)
+    deadline = time.monotonic() + 120
+    while not (out / ".cleaner-run" / "checkpoint.json").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "no checkpoint"
+        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err.decode()
@@ -42,7 +48,7 @@ def test_ctrl_c_exits_130_and_the_same_command_resumes(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr.decode()
     assert "resumed an interrupted run" in again.stderr.decode()
     records = [json.loads(x) for x in (out / "documents.jsonl").read_text().splitlines()]
-    assert len(records) == 600
+    assert len(records) == PAGES
 
 
 def test_strict_and_another_runs_outdir(tmp_path: Path) -> None:

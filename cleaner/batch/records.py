@@ -38,8 +38,8 @@ def document_record(doc: Document, duplicate_of: str | None, similarity: float |
 _HEAD_KEYS = ("id", "source", "url", "canonical_url", "kind", "title", "date", "author",
               "sitename", "description", "text")
 _TAIL_KEYS = ("removed", "language", "language_confidence", "encoding", "layout")
-_OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", *_TAIL_KEYS,
-                       "text_path"))
+_OWN_KEYS = frozenset((*_HEAD_KEYS, "duplicate_of", "similarity", "cluster", "seen_before",
+                       *_TAIL_KEYS, "text_path"))
 
 
 def record_parts(doc: Document) -> tuple[str, str]:
@@ -59,14 +59,17 @@ def record_parts(doc: Document) -> tuple[str, str]:
 
 
 def record_line(head: str, tail: str, duplicate_of: str | None, similarity: float | None,
-                 cluster: str, text_path: str | None) -> str:
+                 cluster: str, text_path: str | None, seen_before: bool | None = None) -> str:
     """The documents.jsonl line of a page: `record_parts`' head and tail around
-    the dedup verdict and the text file's path (omitted when there is none)."""
+    the dedup verdict and the text file's path (omitted when there is none);
+    `seen_before` (with an index: whether it knew the id) after `cluster`, when given."""
     verdict: dict[str, Any] = {
         "duplicate_of": duplicate_of,
         "similarity": None if similarity is None else round(similarity, 4),
         "cluster": cluster,
     }
+    if seen_before is not None:
+        verdict["seen_before"] = seen_before
     middle = json.dumps(verdict, ensure_ascii=False)[1:-1]
     end = json.dumps({"text_path": text_path}, ensure_ascii=False)[1:-1] if text_path else ""
     return f"{head}, {middle}, {tail}" + (f", {end}" if end else "") + "}"

@@ -205,9 +205,9 @@ def _run(files: list[tuple[str, str]], out: OutDir, config: RunConfig, state: Ru
                 saved = SavedVerdicts(verdicts, dropped, deduper.pending_index)
                 state.save_verdicts(saved)  # before the index changes: see batch.state
             verdicts, dropped, pending = saved
-            deduper.commit_index(pending)
+            deduper.commit_index(pending, seen=verdicts)
         _write(out, spool, bodies, verdicts, dropped, summary, config.text_files,
-               config.markdown)
+               config.markdown, config.index is not None)
         summary.seconds = time.perf_counter() - start
         state.finish({k: getattr(summary, k) for k in
                       ("read", "kept", "duplicates", "errors", "chars_in", "chars_out")})
@@ -278,10 +278,11 @@ def _clean_into(files: list[tuple[str, str]], config: RunConfig, engine: Engine,
 
 def _write(out: OutDir, spool: Spool[SpooledPage | PageError], bodies: Spool[SpooledBody],
            verdicts: dict[str, Verdict], dropped: dict[str, list[int]], summary: RunSummary,
-           text_files: bool, markdown: bool = False) -> None:
+           text_files: bool, markdown: bool = False, indexed: bool = False) -> None:
     """The writing step (`write.write_outputs`), looked up here at each run: the
     seam where tests make the disk fill up once the output is being written."""
-    write_outputs(out, spool, bodies, verdicts, dropped, summary, text_files, markdown)
+    write_outputs(out, spool, bodies, verdicts, dropped, summary, text_files, markdown,
+                  indexed)
 
 
 def _checkpoint_at(state: RunState, spool: Spool[SpooledPage | PageError],

@@ -101,7 +101,9 @@ _SIGNED = record(array_of(np.uint64, 1), array_of(np.uint32, 1))
 #: A bodies entry: a `records.SpooledBody`'s fields.
 BODY_ENTRY = record(is_str, is_str, is_str, optional(is_str), optional(is_str),
                     list_of(is_str), list_of(is_str), optional(_SIGNED))
-_VERDICT = record(optional(is_str), optional(is_number), is_str)
+#: A saved verdict: three values, or four with `seen_before` (states from before it: three).
+_VERDICT = lambda v: (record(optional(is_str), optional(is_number), is_str)(v)  # noqa: E731
+                      or record(optional(is_str), optional(is_number), is_str, is_bool)(v))
 _PENDING = record(list_of(record(is_str, optional(is_str), is_int, optional(is_str))),
                   array_of(np.uint32, 2), array_of(np.uint64, 2))
 SCHEMAS = {"spool": SPOOL_ENTRY, "bodies": BODY_ENTRY}
@@ -303,7 +305,8 @@ class RunState:
 
     def save_verdicts(self, value: SavedVerdicts) -> None:
         verdicts, dropped, pending = value
-        plain = {k: [v.duplicate_of, v.similarity, v.cluster] for k, v in verdicts.items()}
+        plain = {k: [v.duplicate_of, v.similarity, v.cluster, v.seen_before]
+                 for k, v in verdicts.items()}
         self.out.write(f"{STATE_DIR}/{VERDICTS_FILE}", pack([plain, dropped, pending]))
 
     def finish(self, summary: dict) -> None:

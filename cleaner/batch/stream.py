@@ -114,6 +114,8 @@ class _Verdicts:
         like (a copy of a copy names the original, as in a batch run); `similarity`
         is to that earlier page.
         """
+        seen = (self.deduper.seen_before(page.id)
+                if self.deduper is not None and self.deduper.index is not None else None)
         match = (self.deduper.add(page.id, page.text, source=page.source, date=page.date)
                  if self.deduper is not None else None)
         tail = page.tail
@@ -123,10 +125,10 @@ class _Verdicts:
             tail = f"{tail}, {field}" if tail else field
         if match is None:
             self.clusters[page.id] = page.id
-            return record_line(page.head, tail, None, None, page.id, None), False
+            return record_line(page.head, tail, None, None, page.id, None, seen), False
         kept = self.clusters.get(match.doc_id, match.doc_id)  # an indexed page: itself
         self.clusters[page.id] = kept
-        return record_line(page.head, tail, kept, match.similarity, kept, None), True
+        return record_line(page.head, tail, kept, match.similarity, kept, None, seen), True
 
 
 def _outcomes(files: list[tuple[str, str]], config: RunConfig,

@@ -16,14 +16,14 @@ from cleaner.inputs.files import SKIP_REASONS
 class RunSummary:
     """The figures the closing summary line reports.
 
-    Example:
-        >>> import tempfile
-        >>> from pathlib import Path
-        >>> from cleaner import RunConfig, run
-        >>> out = Path(tempfile.mkdtemp()) / "out"
-        >>> summary = run(["seeds/000_1dc8f56cb09fc03a.txt"], out, RunConfig(jobs=1))
-        >>> summary.read, summary.kept, summary.errors
-        (1, 1, 0)
+    Example (`run` returns one):
+        >>> line = RunSummary(read=3, kept=2, errors=1, chars_in=9000, chars_out=4000,
+        ...                   seconds=2.0).line()
+        >>> for part in line.split("; "):
+        ...     print(part)
+        read 3, kept 2, duplicates 0, errors 1
+        characters in 9,000, out 4,000
+        2.0 s (1.5 pages/s)
     """
 
     read: int = 0

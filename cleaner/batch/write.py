@@ -35,7 +35,8 @@ class OutputError(OSError):
 def write_outputs(out: OutDir, spool: Spool[SpooledPage | PageError],
                   bodies: Spool[SpooledBody], verdicts: dict[str, Verdict],
                   dropped: dict[str, list[int]], summary: RunSummary,
-                  text_files: bool = True, markdown: bool = False) -> None:
+                  text_files: bool = True, markdown: bool = False,
+                  indexed: bool = False) -> None:
     """Write text/, documents.jsonl and errors.jsonl from the spool and the verdicts,
     counting into `summary`.
 
@@ -47,7 +48,8 @@ def write_outputs(out: OutDir, spool: Spool[SpooledPage | PageError],
     `text_path` (the text is in the record: a pipeline reading the list
     needs no second copy of every page). With `markdown` every record gets a
     `markdown` field and the text files are `.md` files of the same (the page
-    rebuilt from the spool, its site repeats removed as from its text).
+    rebuilt from the spool, its site repeats removed as from its text). With
+    `indexed` (a run with --index) every record says `seen_before`.
     """
     names: Iterator[str] = iter(())
     if text_files:
@@ -90,7 +92,8 @@ def write_outputs(out: OutDir, spool: Spool[SpooledPage | PageError],
                     name = _text_file(writer, name, entry, text, summary, md)
             writer.add_document_line(record_line(
                 head, tail, dup, verdict.similarity, verdict.cluster,
-                f"{TEXT_DIR}/{name}" if name is not None else None))
+                f"{TEXT_DIR}/{name}" if name is not None else None,
+                verdict.seen_before if indexed else None))
         writer.close()
     except OSError as exc:
         if not is_device_error(exc):

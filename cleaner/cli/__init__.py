@@ -271,7 +271,9 @@ def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
     (as in documents.jsonl; an optional "date" serves --keep earliest). Every
     record is written back with "duplicate_of" (the kept copy's id, as that
     record gave it, or null), "similarity" and "cluster" (the kept copy's id)
-    set. A line that cannot be deduplicated (no string or integer id, no text,
+    set; with --index also "seen_before" (whether the index knew the id; such
+    a record is never a duplicate of its own earlier copy). A line that cannot
+    be deduplicated (no string or integer id, no text,
     a repeated id, not JSON, not UTF-8, a lone surrogate, too long) is written
     back with a "dedup_error" field instead; nothing is dropped.
 

@@ -18,7 +18,8 @@ _KEEP_HELP = ("Which copy of a duplicate cluster is kept: the longest text, the 
               "in input order, or the earliest by the page's date.")
 _INDEX_HELP = ("SQLite dedup index kept across runs (created if missing): pages are "
                "also checked against everything kept by earlier runs, and what this "
-               "run keeps is added.")
+               "run keeps is added. A page whose id the index knows is marked "
+               "seen_before, never a copy of itself.")
 
 
 def dedup_options(command):

@@ -69,6 +69,13 @@ PREFILTER_SIGMAS = 6.0
 class DedupItem(NamedTuple):
     """One document of a batch to deduplicate.
 
+    Example:
+        >>> from cleaner import Deduper
+        >>> items = [DedupItem("a", "The river rose by two metres."),
+        ...          DedupItem("b", "the river ROSE by two metres")]
+        >>> Deduper().cluster(items)["b"].duplicate_of
+        'a'
+
     A tuple, so a plain (id, text) pair converts with `DedupItem(*pair)`.
 
     Attributes:
@@ -92,6 +99,12 @@ class DedupItem(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What batch dedup decided for one document.
+
+    Example:
+        >>> from cleaner import Deduper
+        >>> verdicts = Deduper().cluster([("x", "Hello there"), ("y", "hello THERE")])
+        >>> verdicts["y"].duplicate_of, verdicts["y"].kept, verdicts["x"].kept
+        ('x', False, True)
 
     Attributes:
         duplicate_of: Id of the kept copy; None when this one is kept.

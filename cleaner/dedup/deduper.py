@@ -52,6 +52,12 @@ class Match:
         seen_before: Whether the index already knew the new document's id (a
             re-crawled page that now copies another one). Always False without
             an index, where an id cannot be added twice.
+
+    Example:
+        >>> dedup = Deduper()
+        >>> dedup.add("a", "The river rose by two metres overnight.")
+        >>> dedup.add("b", "The river rose by two metres overnight.")
+        Match(doc_id='a', similarity=1.0, seen_before=False)
     """
 
     doc_id: str

@@ -35,6 +35,8 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
+from cleaner.errors import CleanerError
+
 #: Shingle-set bytes held in memory before the store spills to disk.
 DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024
 
@@ -119,8 +121,22 @@ def _locked(method: Callable[Concatenate[IndexStore, _P], _R]
     return run
 
 
-class DedupIndexError(ValueError):
-    """The index file cannot be used: other settings, or not a cleaner index."""
+class DedupIndexError(CleanerError, ValueError):
+    """The index file cannot be used: other settings, or not a cleaner index.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from cleaner import Deduper
+        >>> path = Path(tempfile.mkdtemp()) / "index.sqlite"
+        >>> with Deduper(path=path, threshold=0.8) as dedup:
+        ...     _ = dedup.add("a", "The river rose by two metres overnight.")
+        >>> try:
+        ...     Deduper(path=path, threshold=0.9)
+        ... except DedupIndexError as exc:
+        ...     print(type(exc).__name__)
+        DedupIndexError
+    """
 
 
 @dataclass(frozen=True, slots=True)
