@@ -219,3 +219,32 @@ def test_an_index_made_before_the_seen_table_still_knows_its_kept_ids(tmp_path: 
         d for d, v in first.items() if v.kept and d != "empty"}
     assert all(v.seen_before for v in third.values())
     assert [v.duplicate_of for v in second.values()] == [v.duplicate_of for v in first.values()]
+
+
+def test_clean_with_an_index_twice_marks_the_second_runs_pages_seen_before(
+        tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cleaner.cli import main as cli
+
+    pages = tmp_path / "in"
+    pages.mkdir()
+    story = " ".join(f"The river rose {n} metres and the town council met again." for n in
+                     range(40))
+    for name, body in (("a.txt", story), ("b.txt", story), ("c.txt", story.replace(
+            "river", "harbour").replace("town", "port").replace("council", "board"))):
+        (pages / name).write_text("A headline\n\n" + body, encoding="utf-8")
+    index = tmp_path / "index.sqlite"
+    runs = []
+    for out in ("first", "second"):
+        result = CliRunner().invoke(cli, ["clean", str(pages), "-o", str(tmp_path / out),
+                                          "-q", "--index", str(index)])
+        assert result.exit_code == 0, result.output
+        lines = (tmp_path / out / "documents.jsonl").read_text().splitlines()
+        runs.append({Path(r["source"]).name: r for r in map(json.loads, lines)})
+    first, second = runs
+    assert {n: r["seen_before"] for n, r in first.items()} == dict.fromkeys(first, False)
+    assert {n: r["seen_before"] for n, r in second.items()} == dict.fromkeys(second, True)
+    # the same decisions as the first run: nothing a copy of itself
+    assert {n: r["duplicate_of"] for n, r in second.items()} == {
+        n: r["duplicate_of"] for n, r in first.items()}
