@@ -28,11 +28,10 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from lxml import etree
-
 from cleaner.document import Block
 from cleaner.extract import judge
 from cleaner.extract import text as text_classifier
+from cleaner.extract.blocks import element_blocks
 from cleaner.extract.dom import DomLine, walk
 from cleaner.extract.head import HeadMeta, page_meta, searched_date
 from cleaner.extract.lines import ends_section, first_byline, gap_cost, is_good, line_features
@@ -46,10 +45,6 @@ from cleaner.strip import rules
 __all__ = ["HtmlResult", "extract"]
 
 #: trafilatura's output elements and the block kind each becomes.
-_KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "code",
-          "item": "list", "row": "table"}
-#: trafilatura marks a heading's HTML level as rend="h2".
-_HEADING_REND = re.compile(r"^h([1-6])$")
 _FOLD = re.compile(r"\W+")
 
 #: A block with at least this share of link text points elsewhere: a teaser.
@@ -94,45 +89,9 @@ class HtmlResult:
     declared_language: str | None = None
 
 
-def _squash(text: str) -> str:
-    """Runs of whitespace as one space: an element's text keeps the markup's line breaks."""
-    return " ".join(text.split())
-
-
 def _fold(text: str) -> str:
     """Text without punctuation or case, to match a headline however the page dresses it."""
     return _FOLD.sub(" ", text).strip().casefold()
-
-
-def _element_blocks(body: etree._Element) -> list[Block]:
-    """trafilatura's body as blocks: paragraphs, headings, list items, table rows."""
-    blocks: list[Block] = []
-    for el in body:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in ("list", "table"):
-            leaf = "item" if tag == "list" else "row"
-            children = list(el.iter(leaf)) or [el]
-            for child in children:
-                if tag == "table":
-                    cells = (_squash(" ".join(c.itertext())) for c in child.iter("cell"))
-                    text = "\t".join(c for c in cells if c)
-                else:
-                    text = _squash(" ".join(child.itertext()))
-                if text:
-                    blocks.append(Block(text, _KINDS[leaf]))
-            continue
-        if tag == "code":  # a <pre>: its line breaks and indents are its meaning
-            text = "\n".join(line.rstrip() for line in "".join(el.itertext()).splitlines())
-            text = text.strip("\n")
-            if text.strip():
-                blocks.append(Block(text, "code"))
-            continue
-        text = _squash(" ".join(el.itertext()))
-        if text:
-            level = _HEADING_REND.match(el.get("rend") or "") if tag == "head" else None
-            blocks.append(Block(text, _KINDS.get(tag, "paragraph"),
-                                level=int(level.group(1)) if level else None))
-    return blocks
 
 
 def align(lines: list[str], blocks: list[str]) -> tuple[list[float], list[int | None]]:
@@ -353,7 +312,7 @@ def extract(html: str, url: str | None = None,
     for el in list(tree.iter(*_UNRENDERED)):
         el.drop_tree()  # its tail is page text: drop_tree keeps it
     result = propose(tree, url)
-    main = _element_blocks(result.body) if result is not None and result.body is not None else []
+    main = element_blocks(result.body) if result is not None and result.body is not None else []
     del tree, result  # the page's trees are not needed past here: free them now,
     release_memory(len(html))  # and give a big page's back before the rest of its work
     if not main:
