@@ -87,6 +87,8 @@ def test_the_report_of_a_run_shows_its_figures_removals_clusters_and_errors(
     seed = next(r for r in records if "000_1dc8f56cb09fc03a" in r["source"])
     doc = page.locator(f"details.doc[data-id='{seed['id']}']")
     doc.locator(":scope > summary").click()
+    # the blocks are drawn when the document opens: wait for them before looking
+    doc.locator(".block, details.run").first.wait_for(state="attached")
     run = doc.locator("details.run", has_text="source-link")  # in a collapsed run
     if run.count():
         run.locator(":scope > summary").click()
