@@ -35,6 +35,8 @@ def main() -> None:
       cleaner clean seeds/ -o out/
       cleaner clean dumps/ more/page.html.gz -o out/ --threshold 0.9 --quiet
       cleaner clean today/ -o out/ --index crawl-index.sqlite
+      cleaner extract page.html.gz --format markdown
+      cleaner clean pages.jsonl -o - | next-step      # records as pages finish
       cleaner explain seeds/000_1dc8f56cb09fc03a.txt
       cleaner report out/
       cleaner dedup records.jsonl -o deduped.jsonl
