@@ -177,8 +177,6 @@ def _clean(raw: str | bytes, url: str | None, kind: str | None, source: str | No
         canonical_url, declared = result.canonical_url, result.declared_language
     else:
         result = text_classifier.classify(text)
-    body = "\n\n".join(b.text for b in result.blocks if b.in_body)
-    language = identify(body or result.title or "", declared)
     doc = Document(
         id=doc_id or make_id(source, text),
         kind=kind,
@@ -193,9 +191,9 @@ def _clean(raw: str | bytes, url: str | None, kind: str | None, source: str | No
         author=result.author,
         sitename=result.sitename,
         description=result.description,
-        language=language.code,
-        language_confidence=language.confidence,
     )
+    language = identify(doc.text or doc.title or "", declared)  # the body, joined once
+    doc.language, doc.language_confidence = language.code, language.confidence
     if profile is not None:
         profile.apply(doc)
     return doc

@@ -58,6 +58,12 @@ def record_parts(doc: Document) -> tuple[str, str]:
     return head[:-1], tail[1:-1]
 
 
+def with_markdown(tail: str, markdown: str) -> str:
+    """`record_parts`' tail with a `markdown` field after it (`--format markdown`)."""
+    field = json.dumps({"markdown": markdown}, ensure_ascii=False)[1:-1]
+    return f"{tail}, {field}" if tail else field
+
+
 def record_line(head: str, tail: str, duplicate_of: str | None, similarity: float | None,
                  cluster: str, text_path: str | None, seen_before: bool | None = None) -> str:
     """The documents.jsonl line of a page: `record_parts`' head and tail around
@@ -251,4 +257,4 @@ def body_from_spool(entry: list) -> SpooledBody:
 
 __all__ = ["CleanedPage", "Outcome", "PackedDocument", "PageError", "SpooledBody",
            "SpooledPage", "body_from_spool", "document_record", "from_spool", "layout", "pack",
-           "prepare", "record_line", "record_parts", "spool_entry", "unpack"]
+           "prepare", "record_line", "with_markdown", "record_parts", "spool_entry", "unpack"]

@@ -25,7 +25,7 @@ from typing import IO
 
 from cleaner.batch.config import RunConfig
 from cleaner.batch.local import LocalEngine
-from cleaner.batch.records import CleanedPage, PageError, record_line, unpack
+from cleaner.batch.records import CleanedPage, PageError, record_line, unpack, with_markdown
 from cleaner.batch.run import Progress, RunSummary
 from cleaner.batch.task import Engine, check_engine, page_error
 from cleaner.dedup import Deduper
@@ -120,9 +120,7 @@ class _Verdicts:
                  if self.deduper is not None else None)
         tail = page.tail
         if self.markdown:
-            field = json.dumps({"markdown": unpack(page.packed).to_markdown()},
-                               ensure_ascii=False)[1:-1]
-            tail = f"{tail}, {field}" if tail else field
+            tail = with_markdown(tail, unpack(page.packed).to_markdown())
         if match is None:
             self.clusters[page.id] = page.id
             return record_line(page.head, tail, None, None, page.id, None, seen), False

@@ -7,7 +7,6 @@ dedup) is a module's worth on its own.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from cleaner import profile as site_profile
@@ -20,6 +19,7 @@ from cleaner.batch.records import (
     record_line,
     record_parts,
     unpack,
+    with_markdown,
 )
 from cleaner.batch.state import Spool
 from cleaner.batch.statefile import StateError
@@ -77,8 +77,7 @@ def write_outputs(out: OutDir, spool: Spool[SpooledPage | PageError],
                 head, tail = record_parts(doc)
             if markdown:
                 md = doc.to_markdown()
-                field = json.dumps({"markdown": md}, ensure_ascii=False)[1:-1]
-                tail = f"{tail}, {field}" if tail else field
+                tail = with_markdown(tail, md)
             name = None
             if dup is not None:
                 summary.duplicates += 1

@@ -76,7 +76,7 @@ def _identifier() -> Any:
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     version = _version("py3langid")
-    cache = _cache_dir() / f"langid-model-{version}-v1.npz"
+    cache = cache_dir() / f"langid-model-{version}-v1.npz"
     try:
         return _from_npz(LanguageIdentifier, cache)
     except (OSError, ValueError, KeyError, EOFError):
@@ -116,7 +116,8 @@ def _from_npz(identifier: Any, path: Path) -> Any:
                           tk_row=_as_array(data["nextmove_row"]))
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where cleaner keeps data it derives from its dependencies (XDG's cache folder)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "cleaner"
 

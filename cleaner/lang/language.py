@@ -13,7 +13,6 @@ import pickle
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from cleaner.lang import identify
 from cleaner.lang.scripts import CJK, KANA, mostly_cjk
@@ -38,7 +37,7 @@ def _stoplists() -> tuple[tuple[str, ...], tuple[frozenset[str], ...], dict[str,
     import justext  # deferred: importing it costs ~0.2 s, paid only on first use
 
     version = getattr(justext, "__version__", "0")
-    cache = _cache_dir() / f"stoplists-justext-{version}-v1.pickle"
+    cache = identify.cache_dir() / f"stoplists-justext-{version}-v1.pickle"
     try:
         with open(cache, "rb") as handle:
             data = pickle.load(handle)
@@ -62,11 +61,6 @@ def _stoplists() -> tuple[tuple[str, ...], tuple[frozenset[str], ...], dict[str,
     except OSError:
         pass  # a read-only home: rebuild next time, nothing lost
     return data
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cleaner"
 
 
 def preload() -> None:
