@@ -8,7 +8,9 @@ CHROMIUM := /usr/bin/chromium
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# setup.py builds dedup's C kernel (cleaner/dedup/_fastsign.c) into the package: a
+# change to either reinstalls, so the kernel in use is the one in the tree.
+$(STAMP): pyproject.toml setup.py cleaner/dedup/_fastsign.c
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
@@ -40,9 +42,18 @@ train: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/cleaner eval --worst 5
 
-# Dedup speed, memory and quality on a generated 100,000-doc corpus; figures in out/bench-dedup.json.
+# Dedup speed, memory and quality on a generated 100,000-doc corpus (out/bench-dedup.json),
+# then `cleaner dedup --jobs 1/2` end to end beside datasketch's per-shingle loop and
+# update_batch and beside the cleaner of DEDUP_BASELINE (the release before the compiled
+# kernel, exported with git archive: nothing in .git is written), on 20,000 docs, as ratios
+# measured in one run (out/bench-dedup-e2e.json). About 15 minutes on 2 cores.
+DEDUP_BASELINE ?= 915ebe0
 bench-dedup: $(STAMP)
 	$(BIN)/python -m cleaner.benchmarks.dedup
+	rm -rf out/dedup-baseline && mkdir -p out/dedup-baseline
+	git archive $(DEDUP_BASELINE) cleaner | tar -x -C out/dedup-baseline
+	git rev-parse --short $(DEDUP_BASELINE) > out/dedup-baseline/BASELINE_REV
+	$(BIN)/python -m cleaner.benchmarks.dedup_e2e --baseline out/dedup-baseline
 
 # Engines at scale: trafilatura alone vs cleaner --jobs 1/2 and --engine dask on 2,000 pages
 # built from the benchmark (read in place), and peak memory at 20,000; out/bench-scale.json.

@@ -44,7 +44,7 @@ from cleaner.batch.workers import (
     worker_heap,
 )
 from cleaner.dedup.buckets import bucket_pairs, key_rows, partition_rows
-from cleaner.dedup.signatures import sign
+from cleaner.dedup.signatures import sign_texts
 from cleaner.inputs.base import Input
 from cleaner.lang.language import preload
 from cleaner.profile import ProfileConfig, Sample, merge_samples, profile_of_sample, sample_pages
@@ -93,7 +93,9 @@ class LocalWorkerLimits(WorkerPlugin):
 
 
 def _sign_texts(texts: list[str], num_perm: int) -> list[Signed]:
-    return [sign(text, num_perm) for text in texts]
+    """Sign a chunk of texts in one kernel call (the same as each text alone)."""
+    sets, sigs = sign_texts(texts, num_perm)
+    return list(zip(sets, sigs, strict=True))
 
 
 def _shuffle_map(keys: np.ndarray, prints: np.ndarray, positions: np.ndarray,

@@ -74,8 +74,9 @@ CHECKPOINT_SECONDS = 5.0
 #: Version of the state layout: a state of another version is not resumed
 #: (2: msgpack frames instead of pickles; 3: a bodies entry lost its unread ninth field;
 #: 4: a packed document has its canonical URL; 5: and its author, site name, description;
-#: 6: and its language code and confidence).
-STATE_VERSION = 6
+#: 6: and its language code and confidence; 7: spooled bodies' shingle sets and signatures
+#: are of signature version 2, `dedup.kernel`).
+STATE_VERSION = 7
 #: Files of the state folder.
 RUN_FILE, CHECKPOINT_FILE, VERDICTS_FILE = "run.json", "checkpoint.json", "verdicts"
 SPOOLS = ("spool", "bodies")

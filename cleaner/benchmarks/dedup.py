@@ -5,7 +5,7 @@ Run it as `python -m cleaner.benchmarks.dedup [--docs N] [--threshold T]
 
 1. generates a seeded corpus (`cleaner.benchmarks.corpus`: singletons,
    near-duplicate families, hard negatives);
-2. times our signature stage (text -> `shingle_set` -> `minhash_batch`) on
+2. times our signature stage (text -> `signatures.sign_texts`, the kernel) on
    every document, and datasketch's per-shingle `MinHash.update` loop on a
    random sample (it is slow), both from raw text and from already
    normalised tokens (normalisation is pre-processing both share);
@@ -45,14 +45,14 @@ from cleaner.benchmarks.quality import Quality, random_pair_max, score
 from cleaner.benchmarks.report import corpus_figures, table
 from cleaner.dedup import DEFAULT_THRESHOLD, DedupConfig, DedupItem
 from cleaner.dedup.batch import DEFAULT_CHUNK, BatchDedup
+from cleaner.dedup.kernel import COMPILED, WORDS, sign_compiled
 from cleaner.dedup.shingles import DEFAULT_WORD_SHINGLE, comparable_tokens, shingles
 from cleaner.dedup.signatures import (
     DEFAULT_NUM_PERM,
     exact_jaccard,
-    gram_hashes,
-    minhash_batch,
-    shingle_set,
-    token_hashes,
+    permutations,
+    reference_sign,
+    sign_texts,
 )
 from cleaner.dedup.store import DEFAULT_MEMORY_BYTES
 
@@ -88,18 +88,23 @@ def _rate(count: int, work: Callable[[], object]) -> float:
 def _ours_text(texts: Sequence[str], keep: list[np.ndarray] | None = None) -> None:
     """Our signature stage, as `BatchDedup` runs it: a chunk of texts at a time."""
     for start in range(0, len(texts), DEFAULT_CHUNK):
-        sets = [shingle_set(text) for text in texts[start : start + DEFAULT_CHUNK]]
-        minhash_batch(sets, DEFAULT_NUM_PERM)
+        sets, _ = sign_texts(texts[start : start + DEFAULT_CHUNK], DEFAULT_NUM_PERM)
         if keep is not None:
             keep.extend(sets)
 
 
 def _ours_tokens(token_lists: Sequence[list[str]]) -> None:
-    """Our stage from normalised tokens: token hashing, 5-gram hashes, permutations."""
+    """Our stage from normalised tokens (handed to the kernel joined by spaces): token
+    hashing, 5-gram hashes, permutations."""
+    a, b = permutations(DEFAULT_NUM_PERM)
     for start in range(0, len(token_lists), DEFAULT_CHUNK):
-        sets = [np.unique(gram_hashes(token_hashes(tokens), DEFAULT_WORD_SHINGLE))
-                for tokens in token_lists[start : start + DEFAULT_CHUNK]]
-        minhash_batch(sets, DEFAULT_NUM_PERM)
+        prepared = [(" ".join(tokens).encode("utf-8", "surrogatepass"), WORDS)
+                    for tokens in token_lists[start : start + DEFAULT_CHUNK]]
+        if COMPILED:
+            sign_compiled(prepared, a, b, DEFAULT_WORD_SHINGLE)
+        else:
+            for data, mode in prepared:
+                reference_sign(data, mode, DEFAULT_WORD_SHINGLE, a, b)
 
 
 def _datasketch(shingle_sets: Sequence[Callable[[], set[str]]]) -> None:

@@ -18,7 +18,8 @@ from cleaner.cli.evaluate import eval_command
 from cleaner.cli.page import explain_command, extract_command
 from cleaner.cli.streaming import STDOUT, keep_for_stream, run_stream
 from cleaner.dedup import Deduper
-from cleaner.dedup.jsonl import MAX_LINE_BYTES, dedup_jsonl
+from cleaner.dedup.jsonl import MAX_LINE_BYTES
+from cleaner.dedup.step import dedup_jsonl, default_jobs
 from cleaner.inputs.base import DEFAULT_MAX_BYTES, ArgumentError
 from cleaner.inputs.containers import JsonlFields
 from cleaner.report import ReportError, write_report
@@ -264,9 +265,12 @@ def report_command(outdir: Path) -> None:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=MAX_LINE_BYTES,
               show_default=True, help="Longest line read; a longer one is written back "
                                       "unread, with a dedup_error.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes that parse and sign the records (the output does "
+                   "not depend on it).  [default: every core]")
 @click.option("-q", "--quiet", is_flag=True, help="No closing summary.")
 def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
-                  index: Path | None, max_bytes: int, quiet: bool) -> None:
+                  index: Path | None, max_bytes: int, jobs: int | None, quiet: bool) -> None:
     """Deduplicate JSONL records (SOURCE, or standard input) by their text.
 
     Each line is a JSON object with "id" (a string or an integer) and "text"
@@ -288,7 +292,8 @@ def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
     open_index(index, threshold)
     with Deduper(threshold=threshold, keep=keep,
                  path=str(index) if index is not None else None) as deduper:
-        summary = dedup_jsonl(source, sink, deduper, max_line_bytes=max_bytes)
+        summary = dedup_jsonl(source, sink, deduper, max_line_bytes=max_bytes,
+                              jobs=jobs or default_jobs())
     sink.write("")  # the output file exists even when there was nothing to write
     if not quiet:
         click.echo(summary.line(), err=True)

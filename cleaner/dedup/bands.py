@@ -62,4 +62,19 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys ^ (np.arange(bands, dtype=np.uint64) * np.uint64(0x94D049BB133111EB))
 
 
-__all__ = ["MAX_MISS", "band_keys", "choose_bands", "miss_probability"]
+def band_column(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """Column `band` of `band_keys(signatures, ...)`, computed alone: a batch keeps
+    only the signatures and makes each band's keys when it buckets that band, so
+    the keys never take memory per document."""
+    part = np.asarray(signatures[:, band * rows : (band + 1) * rows], dtype=np.uint64)
+    key = np.zeros(part.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            key = (key ^ part[:, r]) * _MIX
+        key ^= key >> np.uint64(29)
+        key *= np.uint64(0xBF58476D1CE4E5B9)
+        key ^= key >> np.uint64(32)
+        return key ^ (np.uint64(band) * np.uint64(0x94D049BB133111EB))
+
+
+__all__ = ["MAX_MISS", "band_column", "band_keys", "choose_bands", "miss_probability"]

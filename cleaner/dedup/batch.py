@@ -1,7 +1,8 @@
 """Batch near-duplicate detection at crawl scale, optionally against a persistent index.
 
-Per document only a signature (num_perm uint32 values), its band keys and a
-length are held in memory; shingle sets go to a `SetStore` that spills to
+Per document only a signature (num_perm uint32 values) and a length are held
+in memory (band keys are made from the signatures when they are needed, band
+by band); shingle sets go to a `SetStore` that spills to
 disk. When the batch is complete:
 
 1. candidates: for each band, documents with equal keys form a bucket; in a
@@ -39,8 +40,8 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from cleaner.dedup.bands import band_keys
-from cleaner.dedup.buckets import batch_pairs, decode, set_print
+from cleaner.dedup.bands import band_column, band_keys
+from cleaner.dedup.buckets import batch_pairs_by, decode, set_print
 from cleaner.dedup.cluster import UnionFind
 from cleaner.dedup.config import DedupConfig
 from cleaner.dedup.prior import PendingIndex, PriorMatches, commit_index
@@ -50,8 +51,7 @@ from cleaner.dedup.signatures import (
     agreements,
     estimated_jaccard,
     exact_jaccard,
-    minhash_batch,
-    shingle_set,
+    sign_texts,
 )
 from cleaner.dedup.store import DEFAULT_MEMORY_BYTES, IndexStore, SetStore
 
@@ -141,6 +141,14 @@ class PairFinder(Protocol):
         ...
 
 
+def prefilter_floor(config: DedupConfig) -> float:
+    """Agreeing signature positions under which a candidate pair is rejected unread
+    (`PREFILTER_SIGMAS` standard errors of the estimate below the threshold)."""
+    threshold, num_perm = config.threshold, config.num_perm
+    sigma = math.sqrt(threshold * (1 - threshold) / num_perm)
+    return (threshold - PREFILTER_SIGMAS * sigma) * num_perm
+
+
 def _date_key(date: str | None) -> tuple[int, str]:
     """Sort key of keep="earliest": dated documents by date, then the undated."""
     return (0, date) if date else (1, "")
@@ -193,8 +201,7 @@ class BatchDedup:
         self._sources: list[str | None] = []
         self._lengths = array("q")
         self._dates: list[str | None] = []
-        self._sigs = _Rows(config.num_perm, np.uint32)
-        self._keys = _Rows(config.bands, np.uint64)
+        self._sigs = Rows(config.num_perm, np.uint32)  # band keys are made from them
         self._empty = bytearray()
         self._prints = array("Q")  # a hash of each shingle set: exact copies share it
         self._pending: list[str | Signed] = []  # not signed yet
@@ -224,32 +231,35 @@ class BatchDedup:
 
     def _sign_pending(self) -> None:
         """Shingle and sign the documents added since the last step, all at once
-        (`minhash_batch` is fastest on many), and look them up in the index."""
+        (the kernel is fastest on many), and look them up in the index."""
         if not self._pending:
             return
         first = len(self._empty)
         pending, self._pending = self._pending, []
-        sets = [item[0] if isinstance(item, tuple) else shingle_set(item) for item in pending]
         to_sign = [i for i, item in enumerate(pending) if not isinstance(item, tuple)]
+        sets: list[np.ndarray] = [item[0] if isinstance(item, tuple) else None
+                                  for item in pending]
         sigs = np.empty((len(pending), self.config.num_perm), dtype=np.uint32)
         if to_sign:
-            sigs[to_sign] = minhash_batch([sets[i] for i in to_sign], self.config.num_perm,
-                                          DEFAULT_SEED)
+            made, sigs[to_sign] = sign_texts([pending[i] for i in to_sign],
+                                             self.config.num_perm, DEFAULT_SEED)
+            for i, shingles in zip(to_sign, made, strict=True):
+                sets[i] = shingles
         for i, item in enumerate(pending):
             if isinstance(item, tuple):
                 sigs[i] = item[1]
-        keys = band_keys(sigs, self.config.bands, self.config.rows)
+        keys = (band_keys(sigs, self.config.bands, self.config.rows)
+                if self._prior is not None else None)
         for shingles in sets:
             self._sets.append(shingles)
             self._empty.append(not len(shingles))
             self._prints.append(set_print(shingles))
         self._sigs.extend(sigs)
-        self._keys.extend(keys)
         if self._prior is not None:
             self._prior.look_up(first, self._ids[first : first + len(pending)], sigs, keys,
                                 self._empty)
 
-    def _link(self, sigs: np.ndarray, keys: np.ndarray, union: UnionFind) -> None:
+    def _link(self, sigs: np.ndarray, union: UnionFind) -> None:
         """Join every verified candidate pair.
 
         The candidates come from the LSH buckets (`buckets.bucket_pairs`, in
@@ -258,19 +268,19 @@ class BatchDedup:
         one cluster; checking it then would change nothing, so the clusters
         are those of all the verified candidates, in whatever order they come.
         """
-        threshold, num_perm = self.config.threshold, self.config.num_perm
-        sigma = math.sqrt(threshold * (1 - threshold) / num_perm)
-        floor = (threshold - PREFILTER_SIGMAS * sigma) * num_perm
+        floor = prefilter_floor(self.config)
         valid = np.flatnonzero(np.frombuffer(bytes(self._empty), dtype=np.uint8) == 0)
         if len(valid) < 2:
             return
         if len(self._empty) >= 2**31:  # pairs are coded as two 32-bit positions
             raise ValueError("a batch holds at most 2**31 documents; split it")
         prints = np.frombuffer(self._prints, dtype=np.uint64)
+        bands, rows = self.config.bands, self.config.rows
         if self.buckets is not None:
-            codes = self.buckets.pairs(keys, prints, valid)
+            codes = self.buckets.pairs(band_keys(sigs, bands, rows), prints, valid)
         else:
-            codes = batch_pairs(keys, prints, valid)
+            codes = batch_pairs_by(lambda band: band_column(sigs, band, rows), bands, prints,
+                                   valid)
         first, second = decode(codes)
         # estimated similarity far below the threshold: rejected without reading the
         # sets (agreeing positions against a floor in positions, one step per chunk)
@@ -303,9 +313,9 @@ class BatchDedup:
         count = len(self._ids)
         if not count:
             return {}
-        sigs, keys = self._sigs.array(), self._keys.array()
+        sigs = self._sigs.array()
         union = UnionFind(count)
-        self._link(sigs, keys, union)
+        self._link(sigs, union)
         out: dict[str, Verdict] = {}
         verdicts: list[Verdict | None] = [None] * count
         kept: list[int] = []
@@ -339,7 +349,7 @@ class BatchDedup:
             kept = [i for i in kept if not self._empty[i]]
             self.pending_index = PendingIndex(
                 [(self._ids[i], self._sources[i], self._lengths[i], self._dates[i]) for i in kept],
-                sigs[kept].copy(), keys[kept].copy())
+                sigs[kept].copy(), band_keys(sigs[kept], self.config.bands, self.config.rows))
             if not self.defer_index:
                 commit_index(self.index, self.pending_index, self.chunk, seen=self._ids)
         for i, verdict in enumerate(verdicts):
@@ -348,7 +358,7 @@ class BatchDedup:
         return out
 
 
-class _Rows:
+class Rows:
     """A growing 2-D array (rows appended in chunks) without a second full copy at the end."""
 
     def __init__(self, width: int, dtype: type) -> None:
@@ -371,5 +381,5 @@ class _Rows:
         return self._data[: self._size]
 
 
-__all__ = ["DEFAULT_CHUNK", "BatchDedup", "DedupItem", "PairFinder", "PendingIndex", "Verdict",
-           "commit_index"]
+__all__ = ["DEFAULT_CHUNK", "BatchDedup", "DedupItem", "PairFinder", "PendingIndex", "Rows",
+           "Verdict", "commit_index", "prefilter_floor"]

@@ -14,6 +14,8 @@ exact copies share it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import xxhash
 
@@ -110,18 +112,25 @@ def batch_pairs(keys: np.ndarray, prints: np.ndarray, positions: np.ndarray,
                 window: int = WINDOW) -> np.ndarray:
     """Every candidate pair of a batch, in this process, one band at a time
     (the same pairs as `partition_rows` and `bucket_pairs` over all the rows)."""
+    return batch_pairs_by(lambda band: keys[:, band], keys.shape[1], prints, positions, window)
+
+
+def batch_pairs_by(column: Callable[[int], np.ndarray], bands: int, prints: np.ndarray,
+                   positions: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """`batch_pairs` with each band's keys (of every document) made by `column(band)`
+    when that band is bucketed, so they need not all be held at once."""
     if len(positions) < 2:
         return np.empty(0, dtype=np.int64)
     found = []
     rows = np.empty(len(positions), dtype=ROW)
     rows["pos"] = positions
     rows["fp"] = prints[positions]
-    for band in range(keys.shape[1]):
+    for band in range(bands):
         rows["band"] = band
-        rows["key"] = keys[positions, band]
+        rows["key"] = column(band)[positions]
         found.append(bucket_pairs(rows, window))
     return np.unique(np.concatenate(found))
 
 
-__all__ = ["ROW", "WINDOW", "batch_pairs", "bucket_pairs", "decode", "encode", "set_print",
-           "key_rows", "partition_rows"]
+__all__ = ["ROW", "WINDOW", "batch_pairs", "batch_pairs_by", "bucket_pairs", "decode", "encode",
+           "set_print", "key_rows", "partition_rows"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from cleaner.dedup.bands import choose_bands
+from cleaner.dedup.kernel import SIGNATURE_VERSION
 from cleaner.dedup.shingles import DEFAULT_WORD_SHINGLE
 from cleaner.dedup.signatures import DEFAULT_NUM_PERM, DEFAULT_SEED
 
@@ -90,7 +91,8 @@ class DedupConfig:
         """What a persistent index records and checks: everything that makes two
         runs' signatures and band keys comparable (`store.IndexStore`)."""
         return {"threshold": self.threshold, "num_perm": self.num_perm, "seed": DEFAULT_SEED,
-                "bands": self.bands, "rows": self.rows, "shingle": DEFAULT_WORD_SHINGLE}
+                "bands": self.bands, "rows": self.rows, "shingle": DEFAULT_WORD_SHINGLE,
+                "signature": SIGNATURE_VERSION}
 
 
 __all__ = ["DEFAULT_KEEP", "DEFAULT_THRESHOLD", "KEEP_POLICIES", "MIN_NUM_PERM", "DedupConfig"]

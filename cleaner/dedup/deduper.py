@@ -26,17 +26,20 @@ from cleaner.dedup.batch import (
     DedupItem,
     PairFinder,
     PendingIndex,
+    Rows,
     Verdict,
     commit_index,
+    prefilter_floor,
 )
 from cleaner.dedup.config import DEFAULT_KEEP, DEFAULT_THRESHOLD, DedupConfig
 from cleaner.dedup.signatures import (
     DEFAULT_NUM_PERM,
     DEFAULT_SEED,
+    Signed,
+    agreements,
     estimated_jaccard,
     exact_jaccard,
-    minhash_values,
-    shingle_set,
+    sign,
 )
 from cleaner.dedup.store import DEFAULT_MEMORY_BYTES, IndexStore, SetStore
 
@@ -132,8 +135,9 @@ class Deduper:
         self.pending_index: PendingIndex | None = None
         # streaming state (in memory)
         self._sets = SetStore(memory_bytes)
-        self._sigs: list[np.ndarray] = []
         self._ids: list[str] = []
+        self._sig_rows = Rows(self.config.num_perm, np.uint32)
+        self._floor = prefilter_floor(self.config)
         self._buckets: dict[int, list[int]] = {}
         self._seen: set[str] = set()
 
@@ -207,30 +211,53 @@ class Deduper:
             ValueError: If doc_id was added before (in this process).
         """
         with self._lock:
-            return self._add(doc_id, text, source, date)
+            return self._add(doc_id, text, None, source, date)
 
-    def _add(self, doc_id: str, text: str, source: str | None, date: str | None) -> Match | None:
-        """`add`, holding the lock."""
+    def add_signed(self, doc_id: str, signed: Signed, *, length: int,
+                   source: str | None = None, date: str | None = None) -> Match | None:
+        """`add` for a text signed elsewhere (`signatures.sign`, or a worker's chunk):
+        its (shingle set, signature) and its length in characters.
+
+        Example:
+            >>> from cleaner.dedup.signatures import sign
+            >>> dedup = Deduper()
+            >>> dedup.add_signed("a", sign("The cat sat on the mat."), length=23)
+            >>> dedup.add_signed("b", sign("the cat SAT on the mat"), length=22)
+            Match(doc_id='a', similarity=1.0, seen_before=False)
+        """
+        with self._lock:
+            return self._add(doc_id, signed, length, source, date)
+
+    def _add(self, doc_id: str, text: str | Signed, length: int | None, source: str | None,
+             date: str | None) -> Match | None:
+        """`add` (or `add_signed`: `text` is then its shingle set and signature), holding
+        the lock."""
         if doc_id in self._seen:
             raise ValueError(f"document id {doc_id!r} was already added")
         self._seen.add(doc_id)
-        shingles = shingle_set(text)
+        if isinstance(text, str):
+            shingles, sig = sign(text, self.num_perm, DEFAULT_SEED)
+            length = len(text)
+        else:
+            shingles, sig = text
         if not len(shingles):
             if self.index is not None:
                 self.index.mark_seen([doc_id])
             return None
-        sig = minhash_values(shingles, self.num_perm, DEFAULT_SEED)
         keys = band_keys(sig, self.config.bands, self.config.rows)
         if self.index is not None:
-            return self._add_indexed(doc_id, text, sig, keys, source, date)
+            return self._add_indexed(doc_id, length, sig, keys, source, date)
         best: tuple[int, float] | None = None
         candidates = sorted({p for k in keys[0].tolist() for p in self._buckets.get(k, ())})
+        if candidates:  # estimated far below the threshold: rejected unread, as in a batch
+            agree = agreements(sig, self._sig_rows.array()[candidates]).tolist()
+            candidates = [p for p, n in zip(candidates, agree, strict=True) if n >= self._floor]
         for position in candidates:
             similarity = exact_jaccard(shingles, self._sets.get(position))
             if similarity >= self.threshold and (best is None or similarity > best[1]):
                 best = (position, similarity)
         position = self._sets.append(shingles)
-        self._sigs.append(sig)
+        self._sig_rows.extend(sig[None, :])
         self._ids.append(doc_id)
         for k in keys[0].tolist():
             self._buckets.setdefault(k, []).append(position)
@@ -238,7 +265,7 @@ class Deduper:
             return None
         return Match(doc_id=self._ids[best[0]], similarity=best[1])
 
-    def _add_indexed(self, doc_id: str, text: str, sig: np.ndarray, keys: np.ndarray,
+    def _add_indexed(self, doc_id: str, length: int, sig: np.ndarray, keys: np.ndarray,
                      source: str | None, date: str | None) -> Match | None:
         """`add` against the index: verified by estimate (the index keeps no
         shingle sets); a document that copies none is indexed at once (its
@@ -263,7 +290,7 @@ class Deduper:
             return Match(doc_id=index.docs([best[0]])[best[0]].id, similarity=best[1],
                          seen_before=seen)
         if own is None or not np.array_equal(held[own_position], sig):
-            index.add([(doc_id, source, len(text), date)], sig[None, :], keys)
+            index.add([(doc_id, source, length, date)], sig[None, :], keys)
         return None
 
     def cluster(self, docs: Iterable[DedupItem | tuple[str, str]], *,

@@ -29,8 +29,8 @@ JSON does not), and numbers too large for a float, are read as null, so the
 output is strict JSON. A valid record's output line is `json.dumps(record,
 ensure_ascii=False)`, as it always was.
 
-The input is read twice (once to sign, once to write), so only signatures are
-held in memory; standard input is first copied to a temporary file for that.
+How the step runs (two passes, on every core) is `cleaner.dedup.step`; this
+module reads and writes its lines.
 """
 
 from __future__ import annotations
@@ -39,14 +39,10 @@ import base64
 import json
 import math
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from cleaner.dedup.batch import DedupItem
-from cleaner.dedup.deduper import Deduper
 from cleaner.inputs.base import DEFAULT_MAX_BYTES
 
 #: Longest input line read, in bytes. A documents.jsonl record holds a page's kept
@@ -99,8 +95,9 @@ def _finite(number: str) -> float | None:
 
 
 def _valid(text: str) -> bool:
-    """No lone surrogate: the text can be hashed and written as UTF-8."""
-    return _SURROGATE.search(text) is None
+    """No lone surrogate: the text can be hashed and written as UTF-8 (an ASCII text,
+    most of them, is checked at once)."""
+    return text.isascii() or _SURROGATE.search(text) is None
 
 
 def _parse(raw: bytes) -> tuple[dict[str, Any], str | None]:
@@ -193,79 +190,9 @@ def _dump(record: dict[str, Any]) -> str:
     return text + "\n"
 
 
-def _spooled(source: IO[bytes] | IO[str], spool: IO[bytes]) -> tuple[IO[bytes], int]:
-    """The input as a seekable binary file, and where its data starts."""
-    if isinstance(source.read(0), str):  # a text stream: its characters, as UTF-8
-        while chunk := source.read(_CHUNK):
-            spool.write(chunk.encode("utf-8", "surrogatepass"))
-        return spool, 0
-    if source.seekable():
-        return source, source.tell()  # type: ignore[return-value]
-    shutil.copyfileobj(source, spool, _CHUNK)  # type: ignore[misc]
-    return spool, 0
-
-
 def _meta(value: Any) -> str | None:
     """A record's date or source for the index, if it is a string that can be stored."""
     return value if isinstance(value, str) and _valid(value) else None
 
 
-def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
-                max_line_bytes: int = MAX_LINE_BYTES) -> StepSummary:
-    """Deduplicate the records on `source` (bytes; a text stream is taken as UTF-8) and
-    write them to `sink`, every line, in input order."""
-    with tempfile.TemporaryFile("w+b") as spool:
-        handle, start = _spooled(source, spool)
-        handle.seek(start)
-        seen: set[str] = set()
-        bad: dict[int, str] = {}
-        given: dict[str, str | int] = {}  # dedup's id (a string) -> the record's own id
-
-        def documents() -> Iterator[DedupItem]:
-            """The records that can take part, noting in `bad` why the others cannot."""
-            for n, raw in enumerate(_lines(handle, max_line_bytes)):
-                if isinstance(raw, _Long):
-                    _copy_long(handle, raw.start, None, max_line_bytes)
-                    bad[n] = "too long"
-                    continue
-                record, error = _parse(raw)
-                key = str(record.get("id"))  # 7 and "7" name one document, as in `clean`
-                if error is None and key in seen:
-                    error = f"id {record['id']!r} occurs more than once"
-                if error is not None:
-                    bad[n] = error
-                    continue
-                seen.add(key)
-                given[key] = record["id"]
-                yield DedupItem(key, record["text"], date=_meta(record.get("date")),
-                                source=_meta(record.get("source")))
-
-        verdicts = deduper.cluster(documents())
-        handle.seek(start)
-        summary = StepSummary(indexed=deduper.index is not None)
-        for n, raw in enumerate(_lines(handle, max_line_bytes)):
-            summary.records += 1
-            if isinstance(raw, _Long):
-                summary.errors += 1
-                _copy_long(handle, raw.start, sink, max_line_bytes)
-                continue
-            out, _ = _parse(raw)
-            if n in bad:
-                summary.errors += 1
-                out["dedup_error"] = bad[n]
-            else:
-                verdict = verdicts[str(out["id"])]
-                out["duplicate_of"] = (None if verdict.duplicate_of is None
-                                       else given[verdict.duplicate_of])  # its own type
-                out["similarity"] = (None if verdict.similarity is None
-                                     else round(verdict.similarity, 4))
-                out["cluster"] = given[verdict.cluster]
-                if summary.indexed:
-                    out["seen_before"] = verdict.seen_before
-                    summary.seen_before += verdict.seen_before
-                summary.duplicates += verdict.duplicate_of is not None
-            sink.write(_dump(out))
-        return summary
-
-
-__all__ = ["MAX_LINE_BYTES", "StepSummary", "dedup_jsonl"]
+__all__ = ["MAX_LINE_BYTES", "StepSummary"]

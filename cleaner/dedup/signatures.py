@@ -24,14 +24,15 @@ hash collisions), which is how LSH candidates are verified.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-import xxhash
 
-from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE, comparable_tokens
-from cleaner.lang.scripts import is_unspaced
+from cleaner.dedup import kernel
+from cleaner.dedup.kernel import CHARS, prepare
+from cleaner.dedup.shingles import CHAR_SHINGLE, DEFAULT_WORD_SHINGLE
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -89,28 +90,11 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
 #: it, numpy's per-call overhead outweighs the work and documents are batched.
 BATCH_MAX_SHINGLES = 256
 
-#: Token hashes remembered between documents (words repeat across a batch);
-#: the memo is emptied when it reaches this many entries, to bound its memory.
-TOKEN_MEMO_SIZE = 1_000_000
-_memo: dict[str, int] = {}
-
-
-def _hash_token(token: str) -> int:
-    """xxh3-64 of a token not in the memo, remembered (surrogatepass: any str hashes)."""
-    value = xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass"))
-    if len(_memo) >= TOKEN_MEMO_SIZE:
-        _memo.clear()
-    _memo[token] = value
-    return value
-
 
 def token_hashes(tokens: list[str]) -> np.ndarray:
-    """xxh3-64 of each token (UTF-8), as uint64."""
-    values = list(map(_memo.get, tokens))  # at C speed; new tokens come back None
-    if None in values:
-        values = [v if v is not None else _hash_token(t) for v, t in zip(values, tokens,
-                                                                          strict=True)]
-    return np.array(values, dtype=_U64)
+    """The kernel's hash of each already normalised token (`kernel.prepare`), as uint64."""
+    return np.array([kernel.token_hash(t.encode("utf-8", "surrogatepass")) for t in tokens],
+                    dtype=_U64)
 
 
 def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
@@ -133,16 +117,42 @@ def gram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
 
 
 def shingle_set(text: str, n: int = DEFAULT_WORD_SHINGLE) -> np.ndarray:
-    """The text's shingle set as sorted unique uint64 hashes.
+    """The text's shingle set as sorted unique uint64 hashes (`kernel`).
 
     Word n-grams of the normalised tokens (`shingles.comparable_tokens`); for text
     mostly in an unspaced script (Chinese, Japanese, Thai...), character
     5-grams of the text with spaces and punctuation removed.
     """
-    tokens = comparable_tokens(text)
-    if is_unspaced(tokens):
-        return np.unique(gram_hashes(token_hashes(list("".join(tokens))), CHAR_SHINGLE))
-    return np.unique(gram_hashes(token_hashes(tokens), n))
+    return sign_texts([text], n=n)[0][0]
+
+
+def sign_texts(texts: Sequence[str], num_perm: int = DEFAULT_NUM_PERM, seed: int = DEFAULT_SEED,
+               n: int = DEFAULT_WORD_SHINGLE) -> tuple[list[np.ndarray], np.ndarray]:
+    """Shingle sets and signatures (one row each) of many texts, in one kernel call.
+
+    Example:
+        >>> sets, sigs = sign_texts(["The cat sat on the mat.", "the cat SAT on the mat"])
+        >>> bool((sets[0] == sets[1]).all()), sigs.shape
+        (True, (2, 128))
+    """
+    a, b = permutations(num_perm, seed)
+    prepared = [prepare(text) for text in texts]
+    if kernel.COMPILED:
+        return kernel.sign_compiled(prepared, a, b, n)
+    signed = [reference_sign(data, mode, n, a, b) for data, mode in prepared]
+    sigs = np.array([s for _, s in signed], dtype=np.uint32).reshape(len(signed), num_perm)
+    return [s for s, _ in signed], sigs
+
+
+def reference_sign(data: bytes, mode: int, n: int, a: np.ndarray,
+                   b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One prepared text's (`kernel.prepare`) shingle set and signature, in Python and
+    numpy: the C kernel's twin (what runs where it is not built; what tests hold it to)."""
+    if mode == CHARS:
+        n = CHAR_SHINGLE
+    hashes = np.array([kernel.token_hash(t) for t in kernel.tokens(data, mode)], dtype=_U64)
+    shingles = np.unique(gram_hashes(hashes, n))
+    return shingles, minhash_values_ab(shingles, a, b)
 
 
 def to_hash32(shingles: np.ndarray) -> np.ndarray:
@@ -158,6 +168,12 @@ def minhash_values(
     An empty set gives datasketch's empty signature (all values 2^32 - 1).
     """
     a, b = permutations(num_perm, seed)
+    return minhash_values_ab(shingles, a, b)
+
+
+def minhash_values_ab(shingles: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`minhash_values` with the permutations' parameters given."""
+    num_perm = len(a)
     out = np.full(num_perm, _MAX32, dtype=np.uint32)
     hv = _fmix32(to_hash32(shingles))
     if not len(hv):
@@ -216,8 +232,8 @@ Signed = tuple[np.ndarray, np.ndarray]
 def sign(text: str, num_perm: int = DEFAULT_NUM_PERM,
          seed: int = DEFAULT_SEED) -> Signed:
     """A text's shingle set and MinHash signature, as dedup needs them."""
-    shingles = shingle_set(text)
-    return shingles, minhash_values(shingles, num_perm, seed)
+    sets, sigs = sign_texts([text], num_perm, seed)
+    return sets[0], sigs[0]
 
 
 def lean_minhash(values: np.ndarray, seed: int = DEFAULT_SEED) -> LeanMinHash:
@@ -232,7 +248,7 @@ def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """The Jaccard similarity of two sorted unique shingle-hash sets."""
     if not len(a) and not len(b):
         return 1.0
-    common = len(np.intersect1d(a, b, assume_unique=True))
+    common = kernel.common(a, b)
     return common / (len(a) + len(b) - common)
 
 
@@ -265,9 +281,12 @@ __all__ = [
     "lean_minhash",
     "minhash_batch",
     "minhash_values",
+    "minhash_values_ab",
     "permutations",
     "shingle_set",
     "sign",
+    "sign_texts",
+    "reference_sign",
     "to_hash32",
     "token_hashes",
 ]

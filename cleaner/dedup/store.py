@@ -28,6 +28,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,10 @@ class SetStore:
         self._directory = directory
         self._memory: list[np.ndarray | None] = []
         self._held = 0
-        self._offsets: list[int] = []  # file offset (in items) of each spilled array, or -1
-        self._lengths: list[int] = []
+        # file offset (in items) of each spilled array, or -1; lengths: as machine integers,
+        # not lists of int objects (36 bytes a document less)
+        self._offsets = array("q")
+        self._lengths = array("q")
         self._file = None
         self._end = 0
         self._map: np.ndarray | None = None
@@ -99,7 +102,10 @@ class SetStore:
 
 
 #: Settings an index is built with; a run with other settings cannot use it.
-_SETTINGS = ("threshold", "num_perm", "seed", "bands", "rows", "shingle")
+_SETTINGS = ("threshold", "num_perm", "seed", "bands", "rows", "shingle", "signature")
+#: The signature version of an index made before versions were recorded: the
+#: xxh3 token hashes of cleaner 0.1's first releases (`kernel.SIGNATURE_VERSION`).
+_UNRECORDED_SIGNATURE = "1"
 #: Values bound per statement: SQLite's limit on bound parameters is as low as
 #: 999 on older builds.
 _BOUND = 500
@@ -182,6 +188,14 @@ class IndexStore:
     def _check(self, held: dict[str, str]) -> None:
         """Refuse an index built with other settings: its signatures or band keys
         would not be comparable with this run's, and matches would be silently lost."""
+        held = {"signature": _UNRECORDED_SIGNATURE, **held} if held else held
+        if held.get("signature") != self.settings["signature"]:
+            raise DedupIndexError(
+                f"{self.path} holds signatures of version {held.get('signature')}, made by "
+                f"another release of cleaner; this one makes version "
+                f"{self.settings['signature']}, whose numbers differ, so no copy could be "
+                "found in it: use a new index file (and run the pages it holds through it "
+                "again if they matter)")
         if held != self.settings:
             differ = sorted(k for k in self.settings if held.get(k) != self.settings[k])
             raise DedupIndexError(

@@ -1,0 +1,160 @@
+"""`cleaner dedup --keep first`: one pass, each record written as soon as it is decided.
+
+With `--keep first` a record's verdict is final the moment it is read: it is
+decided against the records before it (`Deduper.add_signed`, as `cleaner
+clean -o -` decides pages), and no later record can change it. A later copy
+is the duplicate; a record that resembles two earlier, separate records
+names the kept copy of the one it is most like (a batch, with `longest` or
+`earliest`, would join the three into one cluster, and can only say so once
+the input ends). So the input is read once, standard input included, and a
+record leaves the step after the time it takes to sign its chunk
+(`workers.CHUNK_LINES` lines), not at the end of the input.
+
+Signing runs in `jobs` worker processes, as in the two-pass step; the
+decisions are taken here in input order, so the output is the same for any
+`jobs` or chunk size.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future
+from typing import IO
+
+import numpy as np
+
+from cleaner.dedup import workers
+from cleaner.dedup.deduper import Deduper
+from cleaner.dedup.jsonl import StepSummary, _copy_long, _lines, _Long
+from cleaner.dedup.workers import AHEAD_PER_JOB, Outcome, SignedChunk, executor
+
+
+class _Spilled:
+    """An over-long line, copied (base64) to a temporary file when it was read, for
+    the writer to copy to the output in its place."""
+
+    def __init__(self, handle: IO[bytes], start: bytes, limit: int) -> None:
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        _copy_long(handle, start, self.file, limit)
+
+    def copy_to(self, sink: IO[str]) -> None:
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, sink)
+        self.file.close()
+
+
+def _units(handle: IO[bytes], limit: int) -> Iterator[tuple[list[tuple[int, bytes]] | _Spilled]]:
+    """Chunks of numbered lines, and each over-long line on its own, in input order."""
+    chunk: list[tuple[int, bytes]] = []
+    for n, raw in enumerate(_lines(handle, limit)):
+        if isinstance(raw, _Long):
+            if chunk:
+                yield (chunk,)
+                chunk = []
+            yield (_Spilled(handle, raw.start, limit),)
+            continue
+        chunk.append((n, raw))
+        if len(chunk) >= workers.CHUNK_LINES:
+            yield (chunk,)
+            chunk = []
+    if chunk:
+        yield (chunk,)
+
+
+class _Decider:
+    """Each record's verdict, in input order, against the records before it."""
+
+    def __init__(self, deduper: Deduper, summary: StepSummary) -> None:
+        self.deduper = deduper
+        self.summary = summary
+        self.given: dict[str, str | int] = {}  # dedup's id (a string) -> the record's own id
+        self.kept: dict[str, str] = {}  # id -> the id of its cluster's kept copy
+
+    def chunk(self, signed: SignedChunk) -> list[Outcome]:
+        """The outcomes of a signed chunk's lines."""
+        out: list[Outcome] = []
+        ends = np.cumsum(signed.counts).tolist()
+        good = 0
+        for row in signed.rows:
+            self.summary.records += 1
+            if row.error is not None:
+                self.summary.errors += 1
+                out.append(row.error)
+                continue
+            i, good = good, good + 1
+            if row.key in self.given:
+                self.summary.errors += 1
+                out.append(f"id {row.given!r} occurs more than once")
+                continue
+            self.given[row.key] = row.given
+            shingles = signed.sets[ends[i] - signed.counts[i] : ends[i]]
+            out.append(self._decide(row, (shingles, signed.sigs[i])))
+        return out
+
+    def _decide(self, row: workers.Row, signed: tuple[np.ndarray, np.ndarray]) -> Outcome:
+        deduper, summary = self.deduper, self.summary
+        seen = deduper.seen_before(row.key) if summary.indexed else None
+        summary.seen_before += bool(seen)
+        match = deduper.add_signed(row.key, signed, length=row.length, source=row.source,
+                                   date=row.date)
+        if match is None:
+            self.kept[row.key] = row.key
+            return (None, None, row.given, seen)
+        summary.duplicates += 1
+        kept = self.kept.get(match.doc_id, match.doc_id)  # an indexed record: itself
+        name = self.given.get(kept, kept)  # as the record gave it (an indexed one: its id)
+        return (name, round(match.similarity, 4), name, seen)
+
+
+def stream_first(handle: IO[bytes], sink: IO[str], deduper: Deduper, limit: int,
+                 jobs: int) -> StepSummary:
+    """Deduplicate the records on `handle` keeping the first copy, writing each line as
+    soon as its chunk is decided (see the module docstring)."""
+    summary = StepSummary(indexed=deduper.index is not None)
+    decider = _Decider(deduper, summary)
+    ahead = max(1, jobs * AHEAD_PER_JOB)
+    signing: deque[tuple[list[tuple[int, bytes]] | _Spilled, Future | None]] = deque()
+    writing: deque[Future | _Spilled] = deque()
+
+    def decide(block: bool) -> None:
+        """Decide the signed chunks at the head (all of them, with `block`), in order,
+        and hand their lines to be written."""
+        while signing and (block or signing[0][1] is None or signing[0][1].done()):
+            unit, future = signing.popleft()
+            if future is None:  # an over-long line
+                summary.records += 1
+                summary.errors += 1
+                writing.append(unit)
+                continue
+            outcomes = decider.chunk(future.result())
+            lines = [raw for _, raw in unit]
+            writing.append(pool.submit(workers.write_chunk,
+                                       list(zip(lines, outcomes, strict=True))))
+
+    def write(block: bool) -> None:
+        """Write what is ready at the head (all of it, with `block`), in order."""
+        while writing and (block or isinstance(writing[0], _Spilled) or writing[0].done()):
+            head = writing.popleft()
+            if isinstance(head, _Spilled):
+                head.copy_to(sink)
+            else:
+                sink.write(head.result())
+        sink.flush()
+
+    with executor(jobs) as pool:
+        for unit in _units(handle, limit):
+            chunk = unit[0]
+            future = None if isinstance(chunk, _Spilled) else pool.submit(
+                workers.sign_chunk, chunk, deduper.num_perm)
+            signing.append((chunk, future))
+            decide(block=len(signing) >= ahead)
+            write(block=len(writing) >= ahead)
+        decide(block=True)
+        write(block=True)
+    return summary
+
+
+__all__ = ["stream_first"]
