@@ -15,21 +15,70 @@ Example:
     True
 """
 
-from importlib import metadata
+from __future__ import annotations
 
-from cleaner.batch.config import RunConfig
-from cleaner.batch.run import RunSummary, run
-from cleaner.clean import NoContentError, clean
-from cleaner.dedup import Deduper, DedupItem, Match, Verdict
-from cleaner.dedup.store import DedupIndexError
-from cleaner.document import REASONS, Block, Document
-from cleaner.errors import CleanerError
-from cleaner.extract.parse import ExtractError, PageLimitError
-from cleaner.inputs.base import ArgumentError, InputError
-from cleaner.inputs.decode import DecodeError
-from cleaner.profile import ProfileConfig, SiteProfile
-from cleaner.report import ReportError
-from cleaner.timelimit import PageTimeout
+import importlib
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+#: Where each public name lives. They are imported on first use (PEP 562), not
+#: here: `cleaner dedup` needs none of the extraction stack (trafilatura, lxml,
+#: the language model), whose import is most of a second of start-up.
+_HOMES = {
+    "RunConfig": "cleaner.batch.config",
+    "RunSummary": "cleaner.batch.run",
+    "run": "cleaner.batch.run",
+    "NoContentError": "cleaner.clean",
+    "clean": "cleaner.clean",
+    "Deduper": "cleaner.dedup",
+    "DedupItem": "cleaner.dedup",
+    "Match": "cleaner.dedup",
+    "Verdict": "cleaner.dedup",
+    "DedupIndexError": "cleaner.dedup.store",
+    "REASONS": "cleaner.document",
+    "Block": "cleaner.document",
+    "Document": "cleaner.document",
+    "CleanerError": "cleaner.errors",
+    "ExtractError": "cleaner.extract.parse",
+    "PageLimitError": "cleaner.extract.parse",
+    "ArgumentError": "cleaner.inputs.base",
+    "InputError": "cleaner.inputs.base",
+    "DecodeError": "cleaner.inputs.decode",
+    "ProfileConfig": "cleaner.profile",
+    "SiteProfile": "cleaner.profile",
+    "ReportError": "cleaner.report",
+    "PageTimeout": "cleaner.timelimit",
+}
+
+if TYPE_CHECKING:
+    from cleaner.batch.config import RunConfig
+    from cleaner.batch.run import RunSummary, run
+    from cleaner.clean import NoContentError, clean
+    from cleaner.dedup import Deduper, DedupItem, Match, Verdict
+    from cleaner.dedup.store import DedupIndexError
+    from cleaner.document import REASONS, Block, Document
+    from cleaner.errors import CleanerError
+    from cleaner.extract.parse import ExtractError, PageLimitError
+    from cleaner.inputs.base import ArgumentError, InputError
+    from cleaner.inputs.decode import DecodeError
+    from cleaner.profile import ProfileConfig, SiteProfile
+    from cleaner.report import ReportError
+    from cleaner.timelimit import PageTimeout
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its home the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'cleaner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 #: The version when the package's metadata cannot be read (the source tree on
 #: `sys.path` without `pip install`): a valid version that sorts below any release.

@@ -17,15 +17,13 @@ from cleaner.errors import CleanerError
 from cleaner.extract import html as html_extractor
 from cleaner.extract import text as text_classifier
 from cleaner.extract.parse import ExtractError
-from cleaner.inputs.base import ArgumentError, Input, InputError, format_size
+from cleaner.inputs.base import KINDS, ArgumentError, Input, InputError, format_size
 from cleaner.inputs.decode import DecodeError, decode
 from cleaner.inputs.files import read_input
 from cleaner.inputs.sniff import sniff_kind
 from cleaner.lang.identify import identify
 from cleaner.profile import SiteProfile
 from cleaner.timelimit import time_limit
-
-KINDS = ("html", "text")
 
 #: Most bytes one UTF-8 character takes: a str of n characters is at most this
 #: many times n bytes, so most pages pass `max_bytes` without being encoded.

@@ -2,31 +2,47 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import IO
 
 import click
 from click.core import ParameterSource
 
-from cleaner.batch.config import RunConfig
-from cleaner.batch.outdir import OutputInUseError, UnsafeOutputError
-from cleaner.batch.run import DifferentRunError, OutputError, run
 from cleaner.batch.workers import DEFAULT_MAX_MEMORY
-from cleaner.clean import KINDS
 from cleaner.cli.common import MIB, Refused, dedup_options, open_index, progress_for
-from cleaner.cli.evaluate import eval_command
-from cleaner.cli.page import explain_command, extract_command
-from cleaner.cli.streaming import STDOUT, keep_for_stream, run_stream
 from cleaner.dedup import Deduper
 from cleaner.dedup.jsonl import MAX_LINE_BYTES
 from cleaner.dedup.step import dedup_jsonl, default_jobs
-from cleaner.inputs.base import DEFAULT_MAX_BYTES, ArgumentError
-from cleaner.inputs.containers import JsonlFields
-from cleaner.report import ReportError, write_report
+from cleaner.inputs.base import DEFAULT_MAX_BYTES, KINDS
 from cleaner.timelimit import DEFAULT_TIMEOUT
 
+#: Commands defined in other modules, imported when they run or show their help:
+#: `cleaner dedup` must not wait for the extraction stack (trafilatura, lxml, the
+#: language model) that `extract`, `explain` and `eval` import, most of a second.
+LAZY_COMMANDS = {
+    "eval": "cleaner.cli.evaluate:eval_command",
+    "explain": "cleaner.cli.page:explain_command",
+    "extract": "cleaner.cli.page:extract_command",
+}
+#: What `-o` takes to mean standard output (as `cli.streaming.STDOUT`).
+STDOUT = "-"
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A command group whose `LAZY_COMMANDS` are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            module, attr = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cleaner")
 def main() -> None:
     """Clean scraped page dumps: extract the article, strip site chrome, deduplicate.
@@ -140,6 +156,14 @@ def clean_command(inputs: tuple[str, ...], outdir: Path, errors_file: IO[str] | 
       cleaner clean huge/ -o out/ --engine dask --scheduler tcp://10.0.0.5:8786
       cleaner clean seeds/ -o out/ --report     # and open out/report.html
     """
+    from cleaner.batch.config import RunConfig
+    from cleaner.batch.outdir import OutputInUseError, UnsafeOutputError
+    from cleaner.batch.run import DifferentRunError, OutputError, run
+    from cleaner.cli.streaming import keep_for_stream, run_stream
+    from cleaner.inputs.base import ArgumentError
+    from cleaner.inputs.containers import JsonlFields
+    from cleaner.report import ReportError, write_report
+
     for path in inputs:
         if path != "-" and not Path(path).exists():
             raise click.BadParameter(f"{path!r} does not exist", param_hint="INPUTS")
@@ -247,6 +271,8 @@ def report_command(outdir: Path) -> None:
       cleaner report out/
       cleaner clean seeds/ -o out/ --report
     """
+    from cleaner.report import ReportError, write_report
+
     try:
         path = write_report(outdir)
     except ReportError as exc:
@@ -297,10 +323,3 @@ def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
     sink.write("")  # the output file exists even when there was nothing to write
     if not quiet:
         click.echo(summary.line(), err=True)
-
-
-
-
-main.add_command(explain_command)
-main.add_command(extract_command)
-main.add_command(eval_command)

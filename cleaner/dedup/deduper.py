@@ -214,9 +214,12 @@ class Deduper:
             return self._add(doc_id, text, None, source, date)
 
     def add_signed(self, doc_id: str, signed: Signed, *, length: int,
-                   source: str | None = None, date: str | None = None) -> Match | None:
+                   source: str | None = None, date: str | None = None,
+                   keys: np.ndarray | None = None) -> Match | None:
         """`add` for a text signed elsewhere (`signatures.sign`, or a worker's chunk):
-        its (shingle set, signature) and its length in characters.
+        its (shingle set, signature) and its length in characters; `keys`, the
+        signature's band keys if they are made already (`bands.band_keys` of a
+        chunk at once is much cheaper than one document at a time).
 
         Example:
             >>> from cleaner.dedup.signatures import sign
@@ -226,10 +229,10 @@ class Deduper:
             Match(doc_id='a', similarity=1.0, seen_before=False)
         """
         with self._lock:
-            return self._add(doc_id, signed, length, source, date)
+            return self._add(doc_id, signed, length, source, date, keys)
 
     def _add(self, doc_id: str, text: str | Signed, length: int | None, source: str | None,
-             date: str | None) -> Match | None:
+             date: str | None, keys: np.ndarray | None = None) -> Match | None:
         """`add` (or `add_signed`: `text` is then its shingle set and signature), holding
         the lock."""
         if doc_id in self._seen:
@@ -244,11 +247,13 @@ class Deduper:
             if self.index is not None:
                 self.index.mark_seen([doc_id])
             return None
-        keys = band_keys(sig, self.config.bands, self.config.rows)
+        keys = (band_keys(sig, self.config.bands, self.config.rows) if keys is None
+                else keys.reshape(1, -1))
         if self.index is not None:
             return self._add_indexed(doc_id, length, sig, keys, source, date)
         best: tuple[int, float] | None = None
-        candidates = sorted({p for k in keys[0].tolist() for p in self._buckets.get(k, ())})
+        key_list = keys[0].tolist()
+        candidates = sorted({p for k in key_list for p in self._buckets.get(k, ())})
         if candidates:  # estimated far below the threshold: rejected unread, as in a batch
             agree = agreements(sig, self._sig_rows.array()[candidates]).tolist()
             candidates = [p for p, n in zip(candidates, agree, strict=True) if n >= self._floor]
@@ -259,7 +264,7 @@ class Deduper:
         position = self._sets.append(shingles)
         self._sig_rows.extend(sig[None, :])
         self._ids.append(doc_id)
-        for k in keys[0].tolist():
+        for k in key_list:
             self._buckets.setdefault(k, []).append(position)
         if best is None:
             return None

@@ -27,6 +27,7 @@ from typing import IO
 import numpy as np
 
 from cleaner.dedup import workers
+from cleaner.dedup.bands import band_keys
 from cleaner.dedup.deduper import Deduper
 from cleaner.dedup.jsonl import StepSummary, _copy_long, _lines, _Long
 from cleaner.dedup.workers import AHEAD_PER_JOB, Outcome, SignedChunk, executor
@@ -77,6 +78,8 @@ class _Decider:
         """The outcomes of a signed chunk's lines."""
         out: list[Outcome] = []
         ends = np.cumsum(signed.counts).tolist()
+        config = self.deduper.config
+        keys = band_keys(signed.sigs, config.bands, config.rows)  # the chunk's, at once
         good = 0
         for row in signed.rows:
             self.summary.records += 1
@@ -91,15 +94,16 @@ class _Decider:
                 continue
             self.given[row.key] = row.given
             shingles = signed.sets[ends[i] - signed.counts[i] : ends[i]]
-            out.append(self._decide(row, (shingles, signed.sigs[i])))
+            out.append(self._decide(row, (shingles, signed.sigs[i]), keys[i]))
         return out
 
-    def _decide(self, row: workers.Row, signed: tuple[np.ndarray, np.ndarray]) -> Outcome:
+    def _decide(self, row: workers.Row, signed: tuple[np.ndarray, np.ndarray],
+                keys: np.ndarray) -> Outcome:
         deduper, summary = self.deduper, self.summary
         seen = deduper.seen_before(row.key) if summary.indexed else None
         summary.seen_before += bool(seen)
         match = deduper.add_signed(row.key, signed, length=row.length, source=row.source,
-                                   date=row.date)
+                                   date=row.date, keys=keys)
         if match is None:
             self.kept[row.key] = row.key
             return (None, None, row.given, seen)

@@ -12,6 +12,11 @@ from typing import Any
 
 from cleaner.errors import CleanerError
 
+#: What a page can be read as: an HTML document, or a text dump (the text a
+#: browser shows). Here, not in `clean`, so the command line's options can name
+#: them without importing the extraction stack.
+KINDS = ("html", "text")
+
 #: Extensions taken from folders (a file named on the command line is always
 #: read, whatever its name). Each is also accepted with ".gz" appended.
 PAGE_EXTENSIONS: dict[str, str] = {
