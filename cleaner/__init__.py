@@ -18,6 +18,8 @@ Example:
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,6 @@ _HOMES = {
     "RunSummary": "cleaner.batch.run",
     "run": "cleaner.batch.run",
     "NoContentError": "cleaner.clean",
-    "clean": "cleaner.clean",
     "Deduper": "cleaner.dedup",
     "DedupItem": "cleaner.dedup",
     "Match": "cleaner.dedup",
@@ -77,7 +78,29 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+    return sorted(set(globals()) | set(_HOMES) | {"clean"})
+
+
+class _Package(types.ModuleType):
+    """The package's module type: `cleaner.clean` is always the function.
+
+    The submodule of the same name would otherwise replace it: importing
+    `cleaner.clean` (which any part of the package may do, now that nothing
+    is imported up front) sets the package's attribute `clean` to the module.
+    """
+
+    @property
+    def clean(self) -> Any:
+        from cleaner.clean import clean as function
+
+        return function
+
+    @clean.setter
+    def clean(self, value: Any) -> None:
+        """The import system setting the submodule: it stays in sys.modules."""
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 #: The version when the package's metadata cannot be read (the source tree on
