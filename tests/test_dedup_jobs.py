@@ -76,6 +76,41 @@ def test_the_verdicts_are_the_batchs() -> None:
         assert str(r["cluster"]) == v.cluster
 
 
+def test_keep_first_names_the_kept_copy_of_a_copy() -> None:
+    """A record most like an earlier copy is a duplicate of that copy's kept record."""
+    out = [json.loads(line) for line in run(corpus_bytes(), 2, "first").splitlines()]
+    valid = [r for r in out if "dedup_error" not in r]
+    kept = {r["id"] for r in valid if r["duplicate_of"] is None}
+    copies = [r for r in valid if r["duplicate_of"] is not None]
+    assert len(copies) > 50
+    assert all(r["duplicate_of"] in kept and r["cluster"] == r["duplicate_of"] for r in copies)
+    first_seen = {r["id"]: n for n, r in enumerate(valid)}
+    assert all(first_seen[r["duplicate_of"]] < first_seen[r["id"]] for r in copies)
+
+
+def test_a_chunk_at_once_answers_as_one_document_at_a_time() -> None:
+    """`Deduper.add_signed_chunk` is `add_signed` in a loop, however the chunks fall."""
+    import numpy as np
+
+    from cleaner.dedup.bands import band_keys
+    from cleaner.dedup.signatures import sign
+
+    docs = [(doc.id, doc.text) for doc in CORPUS] + [("empty", ""), ("empty-2", "...")]
+    one = Deduper()
+    expected = [one.add_signed(d, sign(t), length=len(t)) for d, t in docs]
+    many, got, at = Deduper(), [], 0
+    for size in [1, 5, 64, 200, 3, 1000]:
+        part = docs[at : at + size]
+        signed = [sign(t) for _, t in part]
+        keys = band_keys(np.stack([s for _, s in signed]), many.config.bands,
+                         many.config.rows)
+        got += many.add_signed_chunk([d for d, _ in part], signed, keys,
+                                     lengths=[len(t) for _, t in part],
+                                     sources=[None] * len(part), dates=[None] * len(part))
+        at += size
+    assert got == expected and sum(m is not None for m in got) > 50
+
+
 def test_two_jobs_run_in_worker_processes() -> None:
     with dedup_workers.executor(2) as pool:
         assert isinstance(pool, ProcessPoolExecutor)

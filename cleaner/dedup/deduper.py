@@ -42,6 +42,7 @@ from cleaner.dedup.signatures import (
     sign,
 )
 from cleaner.dedup.store import DEFAULT_MEMORY_BYTES, IndexStore, SetStore
+from cleaner.dedup.table import BandTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ class Deduper:
         self._ids: list[str] = []
         self._sig_rows = Rows(self.config.num_perm, np.uint32)
         self._floor = prefilter_floor(self.config)
-        self._buckets: dict[int, list[int]] = {}
+        self._table = BandTable(self.config.bands)  # band key -> positions, in memory
         self._seen: set[str] = set()
 
     @property
@@ -251,24 +252,56 @@ class Deduper:
                 else keys.reshape(1, -1))
         if self.index is not None:
             return self._add_indexed(doc_id, length, sig, keys, source, date)
-        best: tuple[int, float] | None = None
-        key_list = keys[0].tolist()
-        candidates = sorted({p for k in key_list for p in self._buckets.get(k, ())})
-        if candidates:  # estimated far below the threshold: rejected unread, as in a batch
-            agree = agreements(sig, self._sig_rows.array()[candidates]).tolist()
-            candidates = [p for p, n in zip(candidates, agree, strict=True) if n >= self._floor]
-        for position in candidates:
-            similarity = exact_jaccard(shingles, self._sets.get(position))
-            if similarity >= self.threshold and (best is None or similarity > best[1]):
-                best = (position, similarity)
+        candidates = self._table.candidates(keys[0])
         position = self._sets.append(shingles)
         self._sig_rows.extend(sig[None, :])
         self._ids.append(doc_id)
-        for k in key_list:
-            self._buckets.setdefault(k, []).append(position)
-        if best is None:
-            return None
-        return Match(doc_id=self._ids[best[0]], similarity=best[1])
+        self._table.add(keys[0], position)
+        return self._best(shingles, sig, candidates)
+
+    def _best(self, shingles: np.ndarray, sig: np.ndarray,
+              candidates: np.ndarray) -> Match | None:
+        """The most similar of the candidate positions at or above the threshold (ties
+        to the earliest), in memory; candidates estimated far below it are rejected
+        unread, as in a batch."""
+        found = candidates.tolist()
+        if found:
+            agree = agreements(sig, self._sig_rows.array()[found]).tolist()
+            found = [p for p, n in zip(found, agree, strict=True) if n >= self._floor]
+        best: tuple[int, float] | None = None
+        for position in found:
+            similarity = exact_jaccard(shingles, self._sets.get(position))
+            if similarity >= self.threshold and (best is None or similarity > best[1]):
+                best = (position, similarity)
+        return None if best is None else Match(doc_id=self._ids[best[0]], similarity=best[1])
+
+    def add_signed_chunk(self, ids: list[str], signed: list[Signed], keys: np.ndarray, *,
+                         lengths: list[int], sources: list[str | None],
+                         dates: list[str | None]) -> list[Match | None]:
+        """`add_signed` for a chunk of documents, in order: the same answers, with the
+        candidates of the whole chunk found in a few numpy steps (`BandTable`);
+        `keys` holds each document's band keys, one row each."""
+        with self._lock:
+            if self.index is not None:  # each one against the index, as `add` does
+                return [self._add(*item, keys=row) for item, row in zip(
+                    zip(ids, signed, lengths, sources, dates, strict=True), keys, strict=True)]
+            for doc_id in ids:
+                if doc_id in self._seen:
+                    raise ValueError(f"document id {doc_id!r} was already added")
+                self._seen.add(doc_id)
+            rows = [i for i, (shingles, _) in enumerate(signed) if len(shingles)]
+            first = len(self._sets)
+            candidates = self._table.chunk_candidates(keys[rows], first)
+            self._table.add_chunk(keys[rows], first)
+            for i in rows:
+                self._sets.append(signed[i][0])
+                self._ids.append(ids[i])
+            if rows:
+                self._sig_rows.extend(np.stack([signed[i][1] for i in rows]))
+            out: list[Match | None] = [None] * len(ids)
+            for i, found in zip(rows, candidates, strict=True):
+                out[i] = self._best(signed[i][0], signed[i][1], found)
+            return out
 
     def _add_indexed(self, doc_id: str, length: int, sig: np.ndarray, keys: np.ndarray,
                      source: str | None, date: str | None) -> Match | None:

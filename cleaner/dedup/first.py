@@ -3,7 +3,9 @@
 With `--keep first` a record's verdict is final the moment it is read: it is
 decided against the records before it (`Deduper.add_signed`, as `cleaner
 clean -o -` decides pages), and no later record can change it. A later copy
-is the duplicate; a record that resembles two earlier, separate records
+is the duplicate, named by the kept copy of the earlier record it is most
+like (a copy of a copy names the original; `similarity` is to the record it
+is most like); a record that resembles two earlier, separate records
 names the kept copy of the one it is most like (a batch, with `longest` or
 `earliest`, would join the three into one cluster, and can only say so once
 the input ends). So the input is read once, standard input included, and a
@@ -28,7 +30,7 @@ import numpy as np
 
 from cleaner.dedup import workers
 from cleaner.dedup.bands import band_keys
-from cleaner.dedup.deduper import Deduper
+from cleaner.dedup.deduper import Deduper, Match
 from cleaner.dedup.jsonl import StepSummary, _copy_long, _lines, _Long
 from cleaner.dedup.workers import AHEAD_PER_JOB, Outcome, SignedChunk, executor
 
@@ -75,12 +77,13 @@ class _Decider:
         self.kept: dict[str, str] = {}  # id -> the id of its cluster's kept copy
 
     def chunk(self, signed: SignedChunk) -> list[Outcome]:
-        """The outcomes of a signed chunk's lines."""
+        """The outcomes of a signed chunk's lines: each valid record decided against the
+        ones before it (the chunk's earlier ones too), in one `add_signed_chunk`."""
         out: list[Outcome] = []
         ends = np.cumsum(signed.counts).tolist()
         config = self.deduper.config
         keys = band_keys(signed.sigs, config.bands, config.rows)  # the chunk's, at once
-        good = 0
+        good, taking, at = 0, [], []  # (row, its shingles and signature), their key rows
         for row in signed.rows:
             self.summary.records += 1
             if row.error is not None:
@@ -94,21 +97,31 @@ class _Decider:
                 continue
             self.given[row.key] = row.given
             shingles = signed.sets[ends[i] - signed.counts[i] : ends[i]]
-            out.append(self._decide(row, (shingles, signed.sigs[i]), keys[i]))
+            taking.append((len(out), row, (shingles, signed.sigs[i])))
+            at.append(i)
+            out.append("")  # its outcome, below
+        deduper, summary = self.deduper, self.summary
+        # whether the index knew each id, asked before any of them is added
+        seen = ([deduper.seen_before(row.key) for _, row, _ in taking] if summary.indexed
+                else [None] * len(taking))
+        matches = deduper.add_signed_chunk(
+            [row.key for _, row, _ in taking], [pair for _, _, pair in taking], keys[at],
+            lengths=[row.length for _, row, _ in taking],
+            sources=[row.source for _, row, _ in taking],
+            dates=[row.date for _, row, _ in taking])
+        for (n, row, _), match, was in zip(taking, matches, seen, strict=True):
+            summary.seen_before += bool(was)
+            out[n] = self._outcome(row, match, was)
         return out
 
-    def _decide(self, row: workers.Row, signed: tuple[np.ndarray, np.ndarray],
-                keys: np.ndarray) -> Outcome:
-        deduper, summary = self.deduper, self.summary
-        seen = deduper.seen_before(row.key) if summary.indexed else None
-        summary.seen_before += bool(seen)
-        match = deduper.add_signed(row.key, signed, length=row.length, source=row.source,
-                                   date=row.date, keys=keys)
+    def _outcome(self, row: workers.Row, match: Match | None, seen: bool | None) -> Outcome:
+        """A decided record's verdict fields (and the cluster it joins)."""
         if match is None:
             self.kept[row.key] = row.key
             return (None, None, row.given, seen)
-        summary.duplicates += 1
+        self.summary.duplicates += 1
         kept = self.kept.get(match.doc_id, match.doc_id)  # an indexed record: itself
+        self.kept[row.key] = kept
         name = self.given.get(kept, kept)  # as the record gave it (an indexed one: its id)
         return (name, round(match.similarity, 4), name, seen)
 
