@@ -121,3 +121,24 @@ def test_two_jobs_run_in_worker_processes() -> None:
 def test_jobs_below_one_are_refused() -> None:
     with Deduper() as deduper, pytest.raises(ValueError, match="jobs"):
         dedup_jsonl(io.BytesIO(b""), io.StringIO(), deduper, jobs=0)
+
+
+@pytest.mark.parametrize("keep", ["longest", "first"])
+def test_drop_duplicates_writes_every_other_line(tmp_path, keep: str) -> None:
+    from click.testing import CliRunner
+
+    from cleaner.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(corpus_bytes())
+    outputs = {}
+    for flag in ([], ["--drop-duplicates"]):
+        out = tmp_path / f"out{len(flag)}.jsonl"
+        result = CliRunner().invoke(main, ["dedup", str(src), "-o", str(out), "--keep", keep,
+                                           "--jobs", "2", "--max-bytes", "4000", *flag])
+        assert result.exit_code == 0, result.output
+        outputs[bool(flag)] = (out.read_text(encoding="utf-8").splitlines(), result.output)
+    (every, summary), (dropped, dropped_summary) = outputs[False], outputs[True]
+    assert dropped == [line for line in every if json.loads(line).get("duplicate_of") is None]
+    assert len(dropped) < len(every)
+    assert dropped_summary == summary  # the duplicates are still counted

@@ -294,9 +294,12 @@ def report_command(outdir: Path) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes that parse and sign the records (the output does "
                    "not depend on it).  [default: every core]")
+@click.option("--drop-duplicates", is_flag=True, help="Leave the duplicates out of the "
+              "output (they are counted in the summary; lines with a dedup_error stay).")
 @click.option("-q", "--quiet", is_flag=True, help="No closing summary.")
 def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
-                  index: Path | None, max_bytes: int, jobs: int | None, quiet: bool) -> None:
+                  index: Path | None, max_bytes: int, jobs: int | None, drop_duplicates: bool,
+                  quiet: bool) -> None:
     """Deduplicate JSONL records (SOURCE, or standard input) by their text.
 
     Each line is a JSON object with "id" (a string or an integer) and "text"
@@ -309,9 +312,16 @@ def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
     a repeated id, not JSON, not UTF-8, a lone surrogate, too long) is written
     back with a "dedup_error" field instead; nothing is dropped.
 
+    Worker processes (--jobs) parse and sign the records; the output is the
+    same for any number of them. With --keep first each record is decided
+    against the ones before it and written as soon as its chunk (512 lines)
+    is decided; with longest or earliest every verdict waits for the whole
+    input, which is then read a second time to write it.
+
     \b
     Examples:
       cleaner dedup out/documents.jsonl -o deduped.jsonl
+      cleaner dedup big.jsonl --keep first | head -3    # records as they are decided
       cat records.jsonl | cleaner dedup --threshold 0.9 > deduped.jsonl
       cleaner dedup today.jsonl -o today.dedup.jsonl --index crawl-index.sqlite
     """
@@ -319,7 +329,7 @@ def dedup_command(source: IO[bytes], sink: IO[str], threshold: float, keep: str,
     with Deduper(threshold=threshold, keep=keep,
                  path=str(index) if index is not None else None) as deduper:
         summary = dedup_jsonl(source, sink, deduper, max_line_bytes=max_bytes,
-                              jobs=jobs or default_jobs())
+                              jobs=jobs or default_jobs(), drop_duplicates=drop_duplicates)
     sink.write("")  # the output file exists even when there was nothing to write
     if not quiet:
         click.echo(summary.line(), err=True)

@@ -127,7 +127,7 @@ class _Decider:
 
 
 def stream_first(handle: IO[bytes], sink: IO[str], deduper: Deduper, limit: int,
-                 jobs: int) -> StepSummary:
+                 jobs: int, drop_duplicates: bool = False) -> StepSummary:
     """Deduplicate the records on `handle` keeping the first copy, writing each line as
     soon as its chunk is decided (see the module docstring)."""
     summary = StepSummary(indexed=deduper.index is not None)
@@ -149,7 +149,10 @@ def stream_first(handle: IO[bytes], sink: IO[str], deduper: Deduper, limit: int,
             outcomes = decider.chunk(future.result())
             lines = [raw for _, raw in unit]
             writing.append(pool.submit(workers.write_chunk,
-                                       list(zip(lines, outcomes, strict=True))))
+                                       [(line, outcome) for line, outcome in zip(
+                                           lines, outcomes, strict=True)
+                                        if not (drop_duplicates and isinstance(outcome, tuple)
+                                                and outcome[0] is not None)]))
 
     def write(block: bool) -> None:
         """Write what is ready at the head (all of it, with `block`), in order."""

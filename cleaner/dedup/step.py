@@ -85,19 +85,22 @@ def default_jobs() -> int:
 
 
 def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
-                max_line_bytes: int = MAX_LINE_BYTES, jobs: int = 1) -> StepSummary:
+                max_line_bytes: int = MAX_LINE_BYTES, jobs: int = 1,
+                drop_duplicates: bool = False) -> StepSummary:
     """Deduplicate the records on `source` (bytes; a text stream is taken as UTF-8) and
-    write them to `sink`, every line, in input order; `jobs` worker processes sign
+    write them to `sink`, every line (with `drop_duplicates`, all but the duplicates,
+    which are still counted), in input order; `jobs` worker processes sign
     and write (the output does not depend on it)."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if deduper.keep == "first":  # read once, each record written once decided
         if not isinstance(source.read(0), str):
-            return stream_first(source, sink, deduper, max_line_bytes, jobs)  # type: ignore
+            return stream_first(source, sink, deduper, max_line_bytes, jobs,  # type: ignore
+                                drop_duplicates)
         with tempfile.TemporaryFile("w+b") as spool:  # a text stream: as UTF-8 bytes
             handle, start = _spooled(source, spool)
             handle.seek(start)
-            return stream_first(handle, sink, deduper, max_line_bytes, jobs)
+            return stream_first(handle, sink, deduper, max_line_bytes, jobs, drop_duplicates)
     ahead = max(1, jobs * AHEAD_PER_JOB)
     with tempfile.TemporaryFile("w+b") as spool, executor(jobs) as pool:
         handle, start = _spooled(source, spool)
@@ -146,7 +149,9 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
                     summary.errors += 1
                     chunk.append((raw, bad[n]))
                 else:
-                    chunk.append((raw, _outcome(next(keys), verdicts, given, summary)))
+                    outcome = _outcome(next(keys), verdicts, given, summary)
+                    if not (drop_duplicates and outcome[0] is not None):
+                        chunk.append((raw, outcome))
                 if len(chunk) >= workers.CHUNK_LINES:
                     yield (chunk,)
                     chunk = []
