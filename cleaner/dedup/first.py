@@ -31,7 +31,7 @@ import numpy as np
 from cleaner.dedup import workers
 from cleaner.dedup.bands import band_keys
 from cleaner.dedup.deduper import Deduper, Match
-from cleaner.dedup.jsonl import StepSummary, _copy_long, _lines, _Long
+from cleaner.dedup.jsonl import StepSummary, _copy_long
 from cleaner.dedup.workers import AHEAD_PER_JOB, Outcome, SignedChunk, executor
 
 
@@ -51,20 +51,8 @@ class _Spilled:
 
 def _units(handle: IO[bytes], limit: int) -> Iterator[tuple[list[tuple[int, bytes]] | _Spilled]]:
     """Chunks of numbered lines, and each over-long line on its own, in input order."""
-    chunk: list[tuple[int, bytes]] = []
-    for n, raw in enumerate(_lines(handle, limit)):
-        if isinstance(raw, _Long):
-            if chunk:
-                yield (chunk,)
-                chunk = []
-            yield (_Spilled(handle, raw.start, limit),)
-            continue
-        chunk.append((n, raw))
-        if len(chunk) >= workers.CHUNK_LINES:
-            yield (chunk,)
-            chunk = []
-    if chunk:
-        yield (chunk,)
+    spill = lambda n, raw: _Spilled(handle, raw.start, limit)  # noqa: E731
+    return ((unit,) for unit in workers.line_chunks(handle, limit, spill))
 
 
 class _Decider:

@@ -50,18 +50,11 @@ from cleaner.dedup.workers import (
 def _chunks(handle: IO[bytes], limit: int, bad: dict[int, str]) -> Iterator[tuple]:
     """Pass one's work units: numbered lines, CHUNK_LINES at a time; an over-long line
     is read past here and noted in `bad`."""
-    chunk: list[tuple[int, bytes]] = []
-    for n, raw in enumerate(_lines(handle, limit)):
-        if isinstance(raw, _Long):
-            _copy_long(handle, raw.start, None, limit)
-            bad[n] = "too long"
-            continue
-        chunk.append((n, raw))
-        if len(chunk) >= workers.CHUNK_LINES:
-            yield (chunk,)
-            chunk = []
-    if chunk:
-        yield (chunk,)
+    def skip(n: int, raw: _Long) -> None:
+        _copy_long(handle, raw.start, None, limit)
+        bad[n] = "too long"
+
+    return ((chunk,) for chunk in workers.line_chunks(handle, limit, skip))
 
 
 def _spooled(source: IO[bytes] | IO[str], spool: IO[bytes]) -> tuple[IO[bytes], int]:

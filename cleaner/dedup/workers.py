@@ -13,11 +13,11 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from typing import Any, NamedTuple, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar
 
 import numpy as np
 
-from cleaner.dedup.jsonl import _dump, _meta, _parse
+from cleaner.dedup.jsonl import _dump, _lines, _Long, _meta, _parse
 from cleaner.dedup.signatures import DEFAULT_NUM_PERM, DEFAULT_SEED, sign_texts
 
 #: Lines per work unit: enough that sending a chunk to a worker and its
@@ -129,5 +129,28 @@ def in_order(pool: Executor, fn: Callable[..., T], units: Iterable[tuple], ahead
 
 
 
+def line_chunks(handle: IO[bytes], limit: int, long_line: Callable[[int, _Long], T | None]
+                ) -> Iterator[list[tuple[int, bytes]] | T]:
+    """The input's lines, numbered, CHUNK_LINES to a chunk. An over-long line is handed
+    to `long_line` (with its number) when it is read, which must read its rest; what
+    that returns, if anything, comes in the line's place, after the lines before it."""
+    chunk: list[tuple[int, bytes]] = []
+    for n, raw in enumerate(_lines(handle, limit)):
+        if isinstance(raw, _Long):
+            unit = long_line(n, raw)
+            if unit is not None:
+                if chunk:
+                    yield chunk
+                    chunk = []
+                yield unit
+            continue
+        chunk.append((n, raw))
+        if len(chunk) >= CHUNK_LINES:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 __all__ = ["AHEAD_PER_JOB", "CHUNK_LINES", "Outcome", "SignedChunk", "executor", "in_order",
-           "sign_chunk", "write_chunk"]
+           "line_chunks", "sign_chunk", "write_chunk"]
