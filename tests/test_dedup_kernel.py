@@ -57,7 +57,7 @@ def both(texts: list[str]) -> tuple[tuple[list[np.ndarray], np.ndarray],
     """(sets, signatures) of the texts by the kernel and by the reference."""
     a, b = permutations()
     prepared = [kernel.prepare(t) for t in texts]
-    signed = [reference_sign(data, mode, 5, a, b) for data, mode in prepared]
+    signed = [reference_sign(data, mode, 5, a, b, seps) for data, mode, seps in prepared]
     return kernel.sign_compiled(prepared, a, b, 5), ([s for s, _ in signed],
                                                      np.array([g for _, g in signed]))
 
@@ -70,6 +70,24 @@ def test_the_kernel_gives_the_references_sets_and_signatures(texts: list[str]) -
     for mine, theirs in zip(sets, ref_sets, strict=True):
         assert mine.dtype == np.uint64 and np.array_equal(mine, theirs)
     assert np.array_equal(sigs, ref_sigs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(ALPHABET + ["—", "«", "»", "’", "\u00a0", "·", "٫", "€", "²",
+                                          "ǅ", "ﬁ", "Ω", "м", "ü"]), max_size=300))
+def test_prepared_text_splits_as_comparable_tokens_does(text: str) -> None:
+    """What the kernel reads as tokens are `comparable_tokens`' tokens (or, for an
+    unspaced script, its characters), whichever way `prepare` hands the text over."""
+    from cleaner.dedup.shingles import comparable_tokens
+    from cleaner.lang.scripts import is_unspaced
+
+    data, mode, seps = kernel.prepare(text)
+    expected = comparable_tokens(text)
+    if mode == kernel.CHARS:
+        assert is_unspaced(expected)
+        expected = list("".join(expected))
+    got = [t.lower() for t in kernel.tokens(data, mode, seps)]
+    assert got == [t.encode("utf-8", "surrogatepass").lower() for t in expected]
 
 
 def test_the_kernel_on_edge_texts() -> None:

@@ -98,13 +98,13 @@ def _ours_tokens(token_lists: Sequence[list[str]]) -> None:
     hashing, 5-gram hashes, permutations."""
     a, b = permutations(DEFAULT_NUM_PERM)
     for start in range(0, len(token_lists), DEFAULT_CHUNK):
-        prepared = [(" ".join(tokens).encode("utf-8", "surrogatepass"), WORDS)
+        prepared = [(" ".join(tokens).encode("utf-8", "surrogatepass"), WORDS, b"")
                     for tokens in token_lists[start : start + DEFAULT_CHUNK]]
         if COMPILED:
             sign_compiled(prepared, a, b, DEFAULT_WORD_SHINGLE)
         else:
-            for data, mode in prepared:
-                reference_sign(data, mode, DEFAULT_WORD_SHINGLE, a, b)
+            for data, mode, seps in prepared:
+                reference_sign(data, mode, DEFAULT_WORD_SHINGLE, a, b, seps)
 
 
 def _datasketch(shingle_sets: Sequence[Callable[[], set[str]]]) -> None:

@@ -8,17 +8,20 @@
  * (the fallback when this module is not built, and the tests' reference):
  * both give the same bytes for every input.
  *
- * sign(texts, modes, n, a, b) -> (sets, counts, signatures)
+ * sign(texts, modes, separators, n, a, b) -> (sets, counts, signatures)
  *   texts: a list of bytes (UTF-8), modes: bytes, one per text (0: words,
- *   1: characters), n: items per shingle, a and b: the permutations' uint32
+ *   1: characters), separators: a list of bytes, one per text, each the sorted
+ *   uint32 code points of the text's non-ASCII characters that end a token
+ *   (in word mode), n: items per shingle, a and b: the permutations' uint32
  *   parameters (buffers of num_perm values each).
  *   sets: every text's sorted unique 64-bit shingle hashes, one after another;
  *   counts: int64 per text, how many of them are its; signatures: uint32,
  *   num_perm per text. The GIL is released while the texts are signed.
  *
- * Tokens: a run of ASCII letters, digits and '_' and of bytes >= 0x80 (the
- * caller has already folded non-ASCII text and joined its tokens with
- * spaces), ASCII letters lowered. In character mode every UTF-8 character is
+ * Tokens: a run of ASCII letters, digits and '_' and of non-ASCII characters
+ * other than the text's separators (the caller has already folded the text
+ * and listed the characters that are neither word characters nor marks),
+ * ASCII letters lowered. In character mode every UTF-8 character is
  * a token. A token's hash is FNV-1a over its bytes, then the 64-bit
  * MurmurHash3 finalizer.
  *
@@ -61,9 +64,34 @@ static inline unsigned char lowered(unsigned char c) {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-/* Token hashes of one text into out (room for len values); returns how many. */
+/* The UTF-8 character at s[i]: how many bytes it takes, and its code point. */
+static inline Py_ssize_t utf8_char(const unsigned char *s, Py_ssize_t i, Py_ssize_t len,
+                                   uint32_t *cp) {
+    unsigned char c = s[i];
+    Py_ssize_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    uint32_t v = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    Py_ssize_t k = 1;
+    for (; k < n && i + k < len && (s[i + k] & 0xC0) == 0x80; k++) v = (v << 6) | (s[i + k] & 0x3F);
+    *cp = v;
+    return k;
+}
+
+/* Whether a code point is in the sorted list of this text's separators. */
+static inline int is_separator(uint32_t cp, const uint32_t *seps, Py_ssize_t nseps) {
+    Py_ssize_t lo = 0, hi = nseps;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (seps[mid] < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < nseps && seps[lo] == cp;
+}
+
+/* Token hashes of one text into out (room for len values); returns how many. In word
+ * mode a non-ASCII character is part of a token unless it is one of `seps` (the
+ * text's non-ASCII characters that are neither word characters nor marks). */
 static Py_ssize_t token_hashes(const unsigned char *s, Py_ssize_t len, int chars,
-                               uint64_t *out) {
+                               const uint32_t *seps, Py_ssize_t nseps, uint64_t *out) {
     Py_ssize_t count = 0, i = 0;
     while (i < len) {
         if (chars) {
@@ -78,16 +106,32 @@ static Py_ssize_t token_hashes(const unsigned char *s, Py_ssize_t len, int chars
             out[count++] = fmix64(h);
             continue;
         }
-        if (!is_token_byte(s[i])) {
-            i++;
-            continue;
-        }
         uint64_t h = FNV_OFFSET;
-        while (i < len && is_token_byte(s[i])) {
-            h = (h ^ lowered(s[i])) * FNV_PRIME;
-            i++;
+        int open = 0;
+        while (i < len) {
+            unsigned char c = s[i];
+            Py_ssize_t width = 1;
+            if (c < 0x80) {
+                if (!is_token_byte(c)) break;
+            } else {
+                uint32_t cp;
+                width = utf8_char(s, i, len, &cp);
+                if (nseps && is_separator(cp, seps, nseps)) break;
+            }
+            for (Py_ssize_t k = 0; k < width; k++) h = (h ^ lowered(s[i + k])) * FNV_PRIME;
+            i += width;
+            open = 1;
         }
-        out[count++] = fmix64(h);
+        if (open) {
+            out[count++] = fmix64(h);
+        } else if (i < len) {  /* a separator: one character */
+            if (s[i] < 0x80) {
+                i++;
+            } else {
+                uint32_t cp;
+                i += utf8_char(s, i, len, &cp);
+            }
+        }
     }
     return count;
 }
@@ -223,34 +267,41 @@ static int grow_to(Grow *g, Py_ssize_t need) {
 }
 
 static PyObject *sign(PyObject *self, PyObject *args) {
-    PyObject *texts;
+    PyObject *texts, *separators;
     Py_buffer modes, abuf, bbuf;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "O!y*ny*y*", &PyList_Type, &texts, &modes, &n, &abuf, &bbuf))
+    if (!PyArg_ParseTuple(args, "O!y*O!ny*y*", &PyList_Type, &texts, &modes, &PyList_Type,
+                          &separators, &n, &abuf, &bbuf))
         return NULL;
     PyObject *result = NULL, *sets = NULL, *counts = NULL, *sigs = NULL;
     Py_ssize_t docs = PyList_GET_SIZE(texts);
     Py_ssize_t num_perm = abuf.len / (Py_ssize_t)sizeof(uint32_t);
-    PyObject **held = NULL;
+    PyObject **held = NULL, **held_seps = NULL;
     Grow out = {NULL, 0, 0}, work = {NULL, 0, 0};
     int failed = 0;
-    if (modes.len != docs || bbuf.len != abuf.len || num_perm < 1 || n < 1) {
-        PyErr_SetString(PyExc_ValueError, "sign: one mode per text, a and b of equal size, n >= 1");
+    if (modes.len != docs || PyList_GET_SIZE(separators) != docs || bbuf.len != abuf.len ||
+        num_perm < 1 || n < 1) {
+        PyErr_SetString(PyExc_ValueError, "sign: one mode and one separator list per text, "
+                        "a and b of equal size, n >= 1");
         goto done;
     }
     held = PyMem_Calloc((size_t)docs + 1, sizeof(PyObject *));
-    if (held == NULL) {
+    held_seps = PyMem_Calloc((size_t)docs + 1, sizeof(PyObject *));
+    if (held == NULL || held_seps == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     for (Py_ssize_t d = 0; d < docs; d++) {
-        PyObject *item = PyList_GET_ITEM(texts, d);
-        if (!PyBytes_Check(item)) {
-            PyErr_SetString(PyExc_TypeError, "sign: every text must be bytes");
+        PyObject *item = PyList_GET_ITEM(texts, d), *sep = PyList_GET_ITEM(separators, d);
+        if (!PyBytes_Check(item) || !PyBytes_Check(sep) || PyBytes_GET_SIZE(sep) % 4) {
+            PyErr_SetString(PyExc_TypeError, "sign: every text and separator list must be "
+                            "bytes (separators: uint32 code points, sorted)");
             goto done;
         }
         Py_INCREF(item);
         held[d] = item;  /* kept alive while the GIL is released */
+        Py_INCREF(sep);
+        held_seps[d] = sep;
     }
     counts = PyBytes_FromStringAndSize(NULL, docs * (Py_ssize_t)sizeof(int64_t));
     sigs = PyBytes_FromStringAndSize(NULL, docs * num_perm * (Py_ssize_t)sizeof(uint32_t));
@@ -267,7 +318,9 @@ static PyObject *sign(PyObject *self, PyObject *args) {
             failed = 1;
             break;
         }
-        Py_ssize_t count = token_hashes(s, len, mode[d] == 1, work.data);
+        const uint32_t *seps = (const uint32_t *)PyBytes_AS_STRING(held_seps[d]);
+        Py_ssize_t nseps = PyBytes_GET_SIZE(held_seps[d]) / 4;
+        Py_ssize_t count = token_hashes(s, len, mode[d] == 1, seps, nseps, work.data);
         count = sort_unique(work.data, gram_hashes(work.data, count, n));
         if (grow_to(&out, out.size + count) < 0) {
             failed = 1;
@@ -291,6 +344,10 @@ done:
     if (held != NULL) {
         for (Py_ssize_t d = 0; d < docs; d++) Py_XDECREF(held[d]);
         PyMem_Free(held);
+    }
+    if (held_seps != NULL) {
+        for (Py_ssize_t d = 0; d < docs; d++) Py_XDECREF(held_seps[d]);
+        PyMem_Free(held_seps);
     }
     free(out.data);
     free(work.data);
@@ -325,7 +382,7 @@ static PyMethodDef methods[] = {
     {"common", common, METH_VARARGS,
      "common(a, b) -> int: values shared by two sorted unique uint64 buffers."},
     {"sign", sign, METH_VARARGS,
-     "sign(texts, modes, n, a, b) -> (sets, counts, signatures): see the module source."},
+     "sign(texts, modes, separators, n, a, b) -> (sets, counts, signatures): see the source."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -16,13 +16,16 @@ What both compute (`SIGNATURE_VERSION` 2):
 
 1. the text, as `prepare` hands it over: ASCII text as it is (lowering and
    splitting it is the kernel's job, the fast path of most of the web); other
-   text folded as `shingles.comparable_tokens` folds it (NFKC, casefold,
-   punctuation dropped), its tokens joined by spaces, or for an unspaced
-   script (Chinese, Japanese, Thai...) joined without, each character then a
-   token;
-2. tokens: runs of ASCII letters, digits, '_' and non-ASCII bytes, ASCII
-   letters lowered; a token's hash is FNV-1a-64 of its UTF-8 bytes, then the
-   MurmurHash3 64-bit finalizer (stable across processes and machines);
+   text folded as `shingles.comparable_tokens` folds it (NFKC, casefold) with
+   the list of its characters that end a token (neither word characters nor
+   combining marks), so the kernel splits it as that function's pattern
+   would; text with characters of an unspaced script (Chinese, Japanese,
+   Thai...) as `comparable_tokens` gives it, joined by spaces, or, when that
+   script is most of it, without, each character then a token;
+2. tokens: runs of ASCII letters, digits, '_' and non-ASCII characters other
+   than the separators, ASCII letters lowered; a token's hash is FNV-1a-64 of
+   its UTF-8 bytes, then the MurmurHash3 64-bit finalizer (stable across
+   processes and machines);
 3. shingles: `signatures.gram_hashes` over the token hashes (word 5-grams,
    character 5-grams), sorted and unique: the exact shingle set;
 4. the signature: datasketch's affine32 permutations of each shingle hash
@@ -36,12 +39,13 @@ cannot be matched against and is refused (`store.IndexStore`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
 from cleaner.dedup.shingles import CHAR_SHINGLE, comparable_tokens
-from cleaner.lang.scripts import is_unspaced
+from cleaner.lang.scripts import UNSPACED_RUN, is_unspaced
 
 try:
     import cleaner.dedup._fastsign as _fastsign
@@ -55,6 +59,11 @@ COMPILED = _fastsign is not None
 
 #: How a prepared text is read: tokens are word runs, or every character is one.
 WORDS, CHARS = 0, 1
+#: A text as the kernel reads it: its UTF-8 bytes, WORDS or CHARS, and its
+#: separators (see `prepare`).
+Prepared = tuple[bytes, int, bytes]
+#: The first code point that is not ASCII.
+_FIRST_WIDE = 0x80
 
 _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
@@ -63,21 +72,37 @@ _TOKEN = re.compile(rb"[0-9A-Za-z_\x80-\xff]+")
 _UTF8_CHAR = re.compile(rb"[\x00-\x7f\xc0-\xff][\x80-\xbf]*")
 
 
-def prepare(text: str) -> tuple[bytes, int]:
-    """The bytes the kernel reads for a text, and how (`WORDS` or `CHARS`).
+def prepare(text: str) -> Prepared:
+    """The bytes the kernel reads for a text, how (`WORDS` or `CHARS`), and the text's
+    separators: its non-ASCII characters that end a token (sorted uint32 code points).
+
+    ASCII text goes as it is. Other text is folded (NFKC, casefold) and goes
+    whole, with the list of its characters that are neither word characters
+    nor combining marks, so the kernel splits it where `comparable_tokens`'
+    pattern would, without a regex pass here. Text with characters of an
+    unspaced script (Chinese, Japanese, Thai...) takes `comparable_tokens`
+    itself, since whether it is shingled by character depends on their share.
 
     Example:
         >>> prepare("Hello, World")
-        (b'Hello, World', 0)
-        >>> prepare("Straße ＡＢＣ")
-        (b'strasse abc', 0)
+        (b'Hello, World', 0, b'')
+        >>> data, mode, seps = prepare("Straße — ＡＢＣ")
+        >>> data.decode(), mode, np.frombuffer(seps, dtype=np.uint32).tolist()
+        ('strasse — abc', 0, [8212])
     """
     if text.isascii():  # NFKC changes no ASCII text, casefold is lowering: the kernel's
-        return text.encode("ascii"), WORDS
-    tokens = comparable_tokens(text)
-    if is_unspaced(tokens):
-        return "".join(tokens).encode("utf-8", "surrogatepass"), CHARS
-    return " ".join(tokens).encode("utf-8", "surrogatepass"), WORDS
+        return text.encode("ascii"), WORDS, b""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    wide = [ch for ch in set(folded) if ord(ch) >= _FIRST_WIDE]
+    if any(UNSPACED_RUN.match(ch) for ch in wide):
+        tokens = comparable_tokens(text)
+        if is_unspaced(tokens):
+            return "".join(tokens).encode("utf-8", "surrogatepass"), CHARS, b""
+        return " ".join(tokens).encode("utf-8", "surrogatepass"), WORDS, b""
+    separators = sorted(ord(ch) for ch in wide
+                        if not (ch.isalnum() or unicodedata.category(ch)[0] == "M"))
+    return (folded.encode("utf-8", "surrogatepass"), WORDS,
+            np.array(separators, dtype=np.uint32).tobytes())
 
 
 def _fmix64(h: int) -> int:
@@ -96,9 +121,15 @@ def _token_hash(token: bytes) -> int:
     return _fmix64(h)
 
 
-def _tokens(data: bytes, mode: int) -> list[bytes]:
+def _tokens(data: bytes, mode: int, separators: bytes = b"") -> list[bytes]:
     """The kernel's tokens of prepared bytes."""
-    return (_UTF8_CHAR if mode == CHARS else _TOKEN).findall(data)
+    if mode == CHARS:
+        return _UTF8_CHAR.findall(data)
+    if separators:
+        text = data.decode("utf-8", "surrogatepass")
+        table = dict.fromkeys(np.frombuffer(separators, dtype=np.uint32).tolist(), " ")
+        data = text.translate(table).encode("utf-8", "surrogatepass")
+    return _TOKEN.findall(data)
 
 
 def token_hash(token: bytes) -> int:
@@ -107,9 +138,9 @@ def token_hash(token: bytes) -> int:
     return _token_hash(token)
 
 
-def tokens(data: bytes, mode: int) -> list[bytes]:
+def tokens(data: bytes, mode: int, separators: bytes = b"") -> list[bytes]:
     """The kernel's tokens of prepared bytes, in Python."""
-    return _tokens(data, mode)
+    return _tokens(data, mode, separators)
 
 
 def common(a: np.ndarray, b: np.ndarray) -> int:
@@ -121,7 +152,7 @@ def common(a: np.ndarray, b: np.ndarray) -> int:
     return len(np.intersect1d(a, b, assume_unique=True))
 
 
-def sign_compiled(prepared: Sequence[tuple[bytes, int]], a: np.ndarray, b: np.ndarray,
+def sign_compiled(prepared: Sequence[Prepared], a: np.ndarray, b: np.ndarray,
                   n: int) -> tuple[list[np.ndarray], np.ndarray]:
     """Shingle sets (sorted unique uint64) and signatures (uint32, one row per text) of
     prepared texts, by the C kernel (`COMPILED` must be true).
@@ -129,12 +160,13 @@ def sign_compiled(prepared: Sequence[tuple[bytes, int]], a: np.ndarray, b: np.nd
     Word and character shingles have the same length (`CHAR_SHINGLE` equals the
     word default), so one `n` serves both modes.
     """
-    if n != CHAR_SHINGLE and any(mode == CHARS for _, mode in prepared):
+    if n != CHAR_SHINGLE and any(mode == CHARS for _, mode, _ in prepared):
         raise ValueError(f"character shingles are {CHAR_SHINGLE} long, not {n}")
     a = np.ascontiguousarray(a, dtype=np.uint32)
     b = np.ascontiguousarray(b, dtype=np.uint32)
-    raw, counts, sigs = _fastsign.sign([data for data, _ in prepared],
-                                       bytes(mode for _, mode in prepared), n, a, b)
+    raw, counts, sigs = _fastsign.sign([data for data, _, _ in prepared],
+                                       bytes(mode for _, mode, _ in prepared),
+                                       [seps for _, _, seps in prepared], n, a, b)
     values = np.frombuffer(raw, dtype=np.uint64)
     sizes = np.frombuffer(counts, dtype=np.int64)
     ends = np.cumsum(sizes)
@@ -145,6 +177,6 @@ def sign_compiled(prepared: Sequence[tuple[bytes, int]], a: np.ndarray, b: np.nd
     return sets, np.frombuffer(sigs, dtype=np.uint32).reshape(len(prepared), len(a))
 
 
-__all__ = ["CHARS", "COMPILED", "SIGNATURE_VERSION", "WORDS", "common", "prepare",
+__all__ = ["CHARS", "COMPILED", "SIGNATURE_VERSION", "WORDS", "Prepared", "common", "prepare",
            "sign_compiled",
            "token_hash", "tokens"]

@@ -139,18 +139,19 @@ def sign_texts(texts: Sequence[str], num_perm: int = DEFAULT_NUM_PERM, seed: int
     prepared = [prepare(text) for text in texts]
     if kernel.COMPILED:
         return kernel.sign_compiled(prepared, a, b, n)
-    signed = [reference_sign(data, mode, n, a, b) for data, mode in prepared]
+    signed = [reference_sign(data, mode, n, a, b, seps) for data, mode, seps in prepared]
     sigs = np.array([s for _, s in signed], dtype=np.uint32).reshape(len(signed), num_perm)
     return [s for s, _ in signed], sigs
 
 
-def reference_sign(data: bytes, mode: int, n: int, a: np.ndarray,
-                   b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def reference_sign(data: bytes, mode: int, n: int, a: np.ndarray, b: np.ndarray,
+                   separators: bytes = b"") -> tuple[np.ndarray, np.ndarray]:
     """One prepared text's (`kernel.prepare`) shingle set and signature, in Python and
     numpy: the C kernel's twin (what runs where it is not built; what tests hold it to)."""
     if mode == CHARS:
         n = CHAR_SHINGLE
-    hashes = np.array([kernel.token_hash(t) for t in kernel.tokens(data, mode)], dtype=_U64)
+    hashes = np.array([kernel.token_hash(t) for t in kernel.tokens(data, mode, separators)],
+                      dtype=_U64)
     shingles = np.unique(gram_hashes(hashes, n))
     return shingles, minhash_values_ab(shingles, a, b)
 
