@@ -1,14 +1,15 @@
-"""Fast MinHash signatures: tokens hashed once, shingles and permutations in numpy.
+"""MinHash signatures: a chunk of texts signed by the kernel, the arithmetic in numpy.
 
 Near-duplicate detection costs mostly in turning text into shingle hashes.
 datasketch's `MinHash.update` loop hashes every shingle string with SHA-1 and
-applies the permutations one shingle at a time; here
+applies the permutations one shingle at a time; here (`kernel`, C, with
+`reference_sign` its twin in Python and numpy)
 
-1. each normalised token is hashed once with xxh3 (a stable 64-bit hash, the
-   same in every process, unlike Python's salted `hash`);
-2. the hashes of word 5-grams are combined from the token hashes with a few
-   whole-array numpy operations (character 5-grams for unspaced scripts);
-3. the permutations are applied to all of a document's shingles at once.
+1. each token is hashed once as it is found (FNV-1a-64, finalized: a stable
+   64-bit hash, the same in every process, unlike Python's salted `hash`);
+2. the hashes of word 5-grams are combined from the token hashes
+   (`gram_hashes`; character 5-grams for unspaced scripts);
+3. the permutations are applied to every shingle of a document in one loop.
 
 The permutations are datasketch's own (its default "affine32" scheme: the
 MurmurHash3 finalizer, then `a * h + b` in uint32, with `a` and `b` drawn from
