@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 from cleaner.benchmarks.corpus import Doc
 
-#: The issue's goals, shown next to the figures.
-GOAL_RATIO, GOAL_MEMORY_GIB, GOAL_PRECISION, GOAL_RECALL = 20.0, 24.0, 1.0, 0.99
+#: The goals, shown next to the figures: signing at least 20x datasketch's per-shingle
+#: loop, 10M documents in under 16 GiB (issue 17; the first dedup issue asked 24),
+#: pair precision 1 and recall at least 0.99.
+GOAL_RATIO, GOAL_MEMORY_GIB, GOAL_PRECISION, GOAL_RECALL = 20.0, 16.0, 1.0, 0.99
 
 
 def corpus_figures(docs: Sequence[Doc]) -> dict[str, object]:
@@ -49,14 +51,14 @@ def table(results: dict) -> str:
         ("memory (fresh process: peak resident minus after imports)", "", ""),
         ("  whole dedup, peak", f"{m['dedup_bytes'] / 2**20:,.0f} MiB", ""),
         ("  per document", f"{m['bytes_per_doc']:,.0f} bytes", ""),
-        (f"  linear extrapolation to {m['extrapolated_docs']:,} docs",
-         f"{m['extrapolated_gib']:.1f} GiB", f"well under {GOAL_MEMORY_GIB:.0f} GiB"),
+        (f"  linear extrapolation to {m['extrapolated_docs']:,} docs (every set in memory)",
+         f"{m['extrapolated_gib']:.1f} GiB", ""),
         ("  of which shingle sets per document", f"{m['set_bytes_per_doc']:,.0f} bytes",
          ""),
         ("  all but the sets, per document", f"{m['rest_bytes_per_doc']:,.0f} bytes", ""),
         (f"  {m['extrapolated_docs'] // 10**6}M docs: the rest + set store capped at "
          f"{m['set_store_memory_cap_bytes'] / 2**20:.0f} MiB",
-         f"{m['extrapolated_capped_store_gib']:.1f} GiB", f"well under {GOAL_MEMORY_GIB:.0f} GiB"),
+         f"{m['extrapolated_capped_store_gib']:.1f} GiB", f"under {GOAL_MEMORY_GIB:.0f} GiB"),
         ("  whole dedup throughput", f"{m['dedup_docs_per_s']:,.0f} docs/s "
                                      f"({m['seconds']:.0f} s)", ""),
         (f"quality at threshold {q['threshold']}", "", ""),
