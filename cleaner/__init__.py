@@ -82,22 +82,32 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """The package's module type: `cleaner.clean` is always the function.
+    """The package's module type: `cleaner.clean` is the function, as when the
+    package imported it up front.
 
     The submodule of the same name would otherwise replace it: importing
     `cleaner.clean` (which any part of the package may do, now that nothing
     is imported up front) sets the package's attribute `clean` to the module.
+    That one assignment is ignored; any other (a test's monkeypatch) holds.
     """
 
     @property
     def clean(self) -> Any:
+        if "_clean" in self.__dict__:
+            return self.__dict__["_clean"]
         from cleaner.clean import clean as function
 
         return function
 
     @clean.setter
     def clean(self, value: Any) -> None:
-        """The import system setting the submodule: it stays in sys.modules."""
+        if isinstance(value, types.ModuleType):  # the import system: it is in sys.modules
+            return
+        self.__dict__["_clean"] = value
+
+    @clean.deleter
+    def clean(self) -> None:
+        self.__dict__.pop("_clean", None)
 
 
 sys.modules[__name__].__class__ = _Package

@@ -321,3 +321,20 @@ def test_the_public_values_are_shown_in_the_package_docstring() -> None:
     assert VALUES <= set(cleaner.__all__)
     doc = cleaner.__doc__ or ""
     assert ">>>" in doc and all(name in doc for name in VALUES)
+
+
+def test_cleaner_clean_is_the_function_and_can_be_replaced(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """The lazy package keeps `cleaner.clean` the function when the submodule of that
+    name is imported, and a caller may still replace it (a test's monkeypatch)."""
+    import importlib
+
+    import cleaner
+
+    importlib.import_module("cleaner.clean")
+    importlib.import_module("cleaner.batch.run")  # imports the submodule again
+    assert callable(cleaner.clean) and cleaner.clean.__module__ == "cleaner.clean"
+    monkeypatch.setattr(cleaner, "clean", lambda *args, **kwargs: "replaced")
+    assert cleaner.clean("x") == "replaced"
+    monkeypatch.undo()
+    assert cleaner.clean.__module__ == "cleaner.clean"

@@ -171,3 +171,15 @@ def test_a_new_index_records_the_version_it_was_made_with(tmp_path: Path) -> Non
         held = dict(db.execute("SELECT name, value FROM settings").fetchall())
     assert held["signature"] == str(kernel.SIGNATURE_VERSION)
     Deduper(path=str(path)).close()  # and opens again
+
+
+def test_character_shingles_are_five_long_whatever_n(monkeypatch: pytest.MonkeyPatch) -> None:
+    """n sets the word shingle; an unspaced text is shingled by 5 characters either way,
+    and the kernel and the reference agree on it (they did not for n != 5)."""
+    texts = ["東京都は日本の首都です" * 3, "the river rose by two metres overnight"]
+    sets, sigs = sign_texts(texts, n=3)
+    assert np.array_equal(sets[0], sign_texts(texts[:1])[0][0])
+    monkeypatch.setattr(kernel, "COMPILED", False)
+    slow_sets, slow_sigs = sign_texts(texts, n=3)
+    assert all(np.array_equal(x, y) for x, y in zip(sets, slow_sets, strict=True))
+    assert np.array_equal(sigs, slow_sigs)

@@ -322,7 +322,7 @@ static PyObject *sign(PyObject *self, PyObject *args) {
         Py_ssize_t nseps = PyBytes_GET_SIZE(held_seps[d]) / 4;
         Py_ssize_t count = token_hashes(s, len, mode[d] == 1, seps, nseps, work.data);
         count = sort_unique(work.data, gram_hashes(work.data, count, n));
-        if (grow_to(&out, out.size + count) < 0) {
+        if (grow_to(&out, out.size + count + 1) < 0) {  /* +1: never a NULL buffer */
             failed = 1;
             break;
         }

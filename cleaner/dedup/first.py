@@ -84,7 +84,8 @@ class _Decider:
                 out.append(f"id {row.given!r} occurs more than once")
                 continue
             self.given[row.key] = row.given
-            shingles = signed.sets[ends[i] - signed.counts[i] : ends[i]]
+            # a copy: a view would keep the chunk's whole array alive in the set store
+            shingles = signed.sets[ends[i] - signed.counts[i] : ends[i]].copy()
             taking.append((len(out), row, (shingles, signed.sigs[i])))
             at.append(i)
             out.append("")  # its outcome, below
@@ -125,9 +126,11 @@ def stream_first(handle: IO[bytes], sink: IO[str], deduper: Deduper, limit: int,
     writing: deque[Future | _Spilled] = deque()
 
     def decide(block: bool) -> None:
-        """Decide the signed chunks at the head (all of them, with `block`), in order,
-        and hand their lines to be written."""
+        """Decide the signed chunks at the head that are ready (with `block`, the head
+        one even if it must be waited for), in order, and hand their lines to be
+        written. Only the head is waited for, so the workers stay busy with the rest."""
         while signing and (block or signing[0][1] is None or signing[0][1].done()):
+            block = False
             unit, future = signing.popleft()
             if future is None:  # an over-long line
                 summary.records += 1
@@ -143,8 +146,10 @@ def stream_first(handle: IO[bytes], sink: IO[str], deduper: Deduper, limit: int,
                                                 and outcome[0] is not None)]))
 
     def write(block: bool) -> None:
-        """Write what is ready at the head (all of it, with `block`), in order."""
+        """Write what is ready at the head (with `block`, the head one even if it must
+        be waited for), in order."""
         while writing and (block or isinstance(writing[0], _Spilled) or writing[0].done()):
+            block = False
             head = writing.popleft()
             if isinstance(head, _Spilled):
                 head.copy_to(sink)
@@ -160,8 +165,10 @@ def stream_first(handle: IO[bytes], sink: IO[str], deduper: Deduper, limit: int,
             signing.append((chunk, future))
             decide(block=len(signing) >= ahead)
             write(block=len(writing) >= ahead)
-        decide(block=True)
-        write(block=True)
+        while signing:
+            decide(block=True)
+        while writing:
+            write(block=True)
     return summary
 
 

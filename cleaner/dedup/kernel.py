@@ -157,11 +157,22 @@ def sign_compiled(prepared: Sequence[Prepared], a: np.ndarray, b: np.ndarray,
     """Shingle sets (sorted unique uint64) and signatures (uint32, one row per text) of
     prepared texts, by the C kernel (`COMPILED` must be true).
 
-    Word and character shingles have the same length (`CHAR_SHINGLE` equals the
-    word default), so one `n` serves both modes.
+    `n` is the word shingle's length; character shingles are always
+    `CHAR_SHINGLE` long, as in `signatures.reference_sign`.
     """
     if n != CHAR_SHINGLE and any(mode == CHARS for _, mode, _ in prepared):
-        raise ValueError(f"character shingles are {CHAR_SHINGLE} long, not {n}")
+        # character shingles are always CHAR_SHINGLE long (as `reference_sign` makes
+        # them): those texts are signed apart, and every result put back in its place
+        chars = [i for i, (_, mode, _) in enumerate(prepared) if mode == CHARS]
+        words = [i for i, (_, mode, _) in enumerate(prepared) if mode != CHARS]
+        sets: list[np.ndarray] = [np.empty(0, dtype=np.uint64)] * len(prepared)
+        sigs = np.empty((len(prepared), len(a)), dtype=np.uint32)
+        for group, size in ((chars, CHAR_SHINGLE), (words, n)):
+            part_sets, part_sigs = sign_compiled([prepared[i] for i in group], a, b, size)
+            for i, shingles in zip(group, part_sets, strict=True):
+                sets[i] = shingles
+            sigs[group] = part_sigs
+        return sets, sigs
     a = np.ascontiguousarray(a, dtype=np.uint32)
     b = np.ascontiguousarray(b, dtype=np.uint32)
     raw, counts, sigs = _fastsign.sign([data for data, _, _ in prepared],

@@ -118,7 +118,8 @@ def dedup_jsonl(source: IO[bytes] | IO[str], sink: IO[str], deduper: Deduper,
                         bad[row.n] = f"id {row.given!r} occurs more than once"
                         continue
                     given[row.key] = row.given
-                    shingles = chunk.sets[ends[i] - chunk.counts[i] : ends[i]]
+                    # a copy: a view would keep the chunk's whole array alive in the store
+                    shingles = chunk.sets[ends[i] - chunk.counts[i] : ends[i]].copy()
                     yield DedupItem(row.key, None, row.length, row.date, row.source,
                                     (shingles, chunk.sigs[i]))
 
