@@ -65,3 +65,23 @@ def iter_inputs(paths: list[str]) -> Iterator[Input]:
     """Every input under the arguments, in the order a run reads them: what
     `batch.run` does with `list_files` and `expand` (a test helper, not API)."""
     return expand(list_files(paths))
+
+
+def report_record(n: int, **fields: object) -> dict:
+    """A documents.jsonl record for the report tests: a title, two kept paragraphs and
+    a removed line; its URL is in one of seven sections (for the search by URL)."""
+    doc = {"id": f"doc{n:04d}", "source": f"pages/{n:04d}.html",
+           "url": f"https://example.org/section-{n % 7}/{n:04d}", "kind": "html",
+           "title": f"Story {n}", "date": None, "text": f"Story {n} opens here.\n\nIt goes on.",
+           "duplicate_of": None, "similarity": None, "cluster": f"doc{n:04d}",
+           "removed": [{"text": "Share this", "reason": "share-widget"}],
+           "language": "en", "encoding": "utf-8", "layout": "tkrk"}
+    doc.update(fields)
+    return doc
+
+
+def write_documents(out: Path, records: list[dict]) -> None:
+    """OUTDIR/documents.jsonl holding these records, as a run would leave it."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "documents.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records),
+                                         encoding="utf-8")

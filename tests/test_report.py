@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import FIXTURES, SEEDS, load_expected, read_jsonl
+from conftest import FIXTURES, SEEDS, load_expected, read_jsonl, write_documents
+from conftest import report_record as record
 
 from cleaner.batch.outdir import REPORT_FILE, UnsafeOutputError
 from cleaner.cli import main
@@ -34,24 +35,6 @@ def flat(blocks: list[list]) -> list[list]:
     """The report's blocks with each collapsed run opened: the page order again."""
     return [member for block in blocks
             for member in (block[2] if block[0] == "run" else [block])]
-
-
-def record(n: int, **fields: object) -> dict:
-    """A documents.jsonl record: a title, two kept paragraphs and a removed line."""
-    doc = {"id": f"doc{n:04d}", "source": f"pages/{n:04d}.html",
-           "url": f"https://example.org/{n:04d}", "kind": "html", "title": f"Story {n}",
-           "date": None, "text": f"Story {n} opens here.\n\nIt goes on.",
-           "duplicate_of": None, "similarity": None, "cluster": f"doc{n:04d}",
-           "removed": [{"text": "Share this", "reason": "share-widget"}],
-           "language": "en", "encoding": "utf-8", "layout": "tkrk"}
-    doc.update(fields)
-    return doc
-
-
-def write_records(out: Path, records: list[dict]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "documents.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records),
-                                         encoding="utf-8")
 
 
 def page_data(page: str) -> dict:
@@ -181,7 +164,7 @@ def test_report_data_collapses_the_menu_before_the_story(tmp_path: Path) -> None
     out = tmp_path / "out"
     removed = [{"text": f"Menu {i}", "reason": "navigation" if i < 12 else
                 "outside-main-content"} for i in range(238)]
-    write_records(out, [record(0, removed=removed, layout="t" + "r" * 238 + "kk")])
+    write_documents(out, [record(0, removed=removed, layout="t" + "r" * 238 + "kk")])
     blocks = report_data(out)["docs"][0]["blocks"]
     assert [b[0] for b in blocks] == ["t", "run", "k", "k"]
     assert blocks[1][1] == [["outside-main-content", 226], ["navigation", 12]]
@@ -195,7 +178,7 @@ def test_duplicates_name_their_kept_copy_and_clusters_point_at_both(tmp_path: Pa
     for n, kept in ((3, CHUNK_SIZE + 20), (CHUNK_SIZE + 25, 5), (7, "old-page")):
         kept_id = kept if isinstance(kept, str) else f"doc{kept:04d}"
         records[n].update(duplicate_of=kept_id, similarity=0.91, cluster=kept_id)
-    write_records(out, records)
+    write_documents(out, records)
     page, _ = render(report_data(out))
     data = page_data(page)
     by_id = {d["id"]: d for d in data["docs"]}
@@ -219,7 +202,7 @@ def test_documents_beyond_the_first_chunk_are_written_beside_the_page(tmp_path: 
     count = 2 * CHUNK_SIZE + 50
     records = [record(n) for n in range(count)]
     records[CHUNK_SIZE + 1].update(duplicate_of="doc0000", similarity=0.9, cluster="doc0000")
-    write_records(out, records)
+    write_documents(out, records)
     page = write_report(out).read_text(encoding="utf-8")
     data = page_data(page)
     chunks = data["chunks"]
@@ -242,13 +225,13 @@ def test_documents_beyond_the_first_chunk_are_written_beside_the_page(tmp_path: 
     assert seen == [f"Story {n}" for n in range(CHUNK_SIZE, count)]
     # the same run, the same bytes; a smaller run removes the chunks it no longer needs
     assert write_report(out).read_text(encoding="utf-8") == page
-    write_records(out, records[: CHUNK_SIZE + 10])
+    write_documents(out, records[: CHUNK_SIZE + 10])
     data = page_data(write_report(out).read_text(encoding="utf-8"))
     assert sorted(p.name for p in (out / DATA_DIR).iterdir()) == [
         data["chunks"]["files"]["docs"][1]]
     assert data["chunks"]["token"] != token
     (out / DATA_DIR / "notes.txt").write_text("mine", encoding="utf-8")
-    write_records(out, records[:10])
+    write_documents(out, records[:10])
     write_report(out)
     assert [p.name for p in (out / DATA_DIR).iterdir()] == ["notes.txt"]  # only chunks go
     (out / DATA_DIR / "notes.txt").unlink()
@@ -264,7 +247,7 @@ def test_page_text_is_escaped_in_the_page_and_in_the_data_files(tmp_path: Path) 
     for n in (1, CHUNK_SIZE + 2):  # one in the page, one in a data file
         records[n].update(title=nasty, url=nasty, text=f"{nasty}\n\nKept.",
                           removed=[{"text": nasty, "reason": "teaser"}] * 3, layout="trrrkk")
-    write_records(out, records)
+    write_documents(out, records)
     page = write_report(out).read_text(encoding="utf-8")
     data = page_data(page)
     body = page.split('id="report-data">', 1)[1].split("</script>", 1)[0]
@@ -282,7 +265,7 @@ def test_page_text_is_escaped_in_the_page_and_in_the_data_files(tmp_path: Path) 
 def test_the_data_folder_is_never_written_through_a_link(tmp_path: Path) -> None:
     out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    write_records(out, [record(n) for n in range(CHUNK_SIZE + 1)])
+    write_documents(out, [record(n) for n in range(CHUNK_SIZE + 1)])
     (out / DATA_DIR).symlink_to(elsewhere)
     try:
         write_report(out)
@@ -311,7 +294,7 @@ def test_the_data_folder_is_never_written_through_a_link(tmp_path: Path) -> None
         child.unlink()
     (out / DATA_DIR).rmdir()
     (out / DATA_DIR).symlink_to(elsewhere)
-    write_records(out, [record(0)])
+    write_documents(out, [record(0)])
     try:
         write_report(out)
     except UnsafeOutputError:

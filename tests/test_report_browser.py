@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, SEEDS, read_jsonl
+from conftest import FIXTURES, SEEDS, read_jsonl, write_documents
+from conftest import report_record as record
 
 from cleaner.benchmarks.report_size import write_records
 from cleaner.cli import main
@@ -151,22 +152,8 @@ def test_a_report_of_ten_thousand_documents_opens_and_pages(browser_page, tmp_pa
     page.screenshot(path=str(tmp_path / "big-report.png"))
 
 
-def record(n: int, **fields: object) -> dict:
-    """A documents.jsonl record: a title, two kept paragraphs and a removed line."""
-    doc = {"id": f"doc{n:04d}", "source": f"pages/{n:04d}.html",
-           "url": f"https://example.org/section-{n % 7}/{n:04d}", "kind": "html",
-           "title": f"Story {n}", "date": None, "text": f"Story {n} opens here.\n\nIt goes on.",
-           "duplicate_of": None, "similarity": None, "cluster": f"doc{n:04d}",
-           "removed": [{"text": "Share this", "reason": "share-widget"}],
-           "language": "en", "encoding": "utf-8", "layout": "tkrk"}
-    doc.update(fields)
-    return doc
-
-
 def write_report_of(out: Path, records: list[dict]) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "documents.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records),
-                                         encoding="utf-8")
+    write_documents(out, records)
     result = CliRunner().invoke(main, ["report", str(out)])
     assert result.exit_code == 0, result.output
     return out / "report.html"

@@ -25,7 +25,7 @@
  * a token. A token's hash is FNV-1a over its bytes, then the 64-bit
  * MurmurHash3 finalizer.
  *
- * common(a, b) -> int: how many values two sorted unique uint64 buffers share.
+ * shared(a, b) -> int: how many values two sorted unique uint64 buffers share.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -360,9 +360,9 @@ done:
     return result;
 }
 
-/* common(a, b) -> int: how many values two sorted unique uint64 buffers share (a
+/* shared(a, b) -> int: how many values two sorted unique uint64 buffers share (a
  * merge: what verifying a candidate pair costs, without numpy's sort of both). */
-static PyObject *common(PyObject *self, PyObject *args) {
+static PyObject *shared(PyObject *self, PyObject *args) {
     Py_buffer abuf, bbuf;
     if (!PyArg_ParseTuple(args, "y*y*", &abuf, &bbuf)) return NULL;
     const uint64_t *a = abuf.buf, *b = bbuf.buf;
@@ -379,8 +379,8 @@ static PyObject *common(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"common", common, METH_VARARGS,
-     "common(a, b) -> int: values shared by two sorted unique uint64 buffers."},
+    {"shared", shared, METH_VARARGS,
+     "shared(a, b) -> int: values shared by two sorted unique uint64 buffers."},
     {"sign", sign, METH_VARARGS,
      "sign(texts, modes, separators, n, a, b) -> (sets, counts, signatures): see the source."},
     {NULL, NULL, 0, NULL},

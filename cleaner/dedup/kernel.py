@@ -147,7 +147,7 @@ def common(a: np.ndarray, b: np.ndarray) -> int:
     """How many values two sorted unique uint64 arrays share (a merge in C; numpy's
     `intersect1d` where the kernel is not built)."""
     if _fastsign is not None:
-        return _fastsign.common(np.ascontiguousarray(a, dtype=np.uint64),
+        return _fastsign.shared(np.ascontiguousarray(a, dtype=np.uint64),
                                 np.ascontiguousarray(b, dtype=np.uint64))
     return len(np.intersect1d(a, b, assume_unique=True))
 
@@ -173,21 +173,29 @@ def sign_compiled(prepared: Sequence[Prepared], a: np.ndarray, b: np.ndarray,
                 sets[i] = shingles
             sigs[group] = part_sigs
         return sets, sigs
-    a = np.ascontiguousarray(a, dtype=np.uint32)
-    b = np.ascontiguousarray(b, dtype=np.uint32)
-    raw, counts, sigs = _fastsign.sign([data for data, _, _ in prepared],
-                                       bytes(mode for _, mode, _ in prepared),
-                                       [seps for _, _, seps in prepared], n, a, b)
-    values = np.frombuffer(raw, dtype=np.uint64)
-    sizes = np.frombuffer(counts, dtype=np.int64)
+    values, sizes, sigs = sign_flat(prepared, a, b, n)
     ends = np.cumsum(sizes)
     # each set a copy of its own, not a view of the chunk's buffer: a set kept in memory
     # must not hold the whole chunk's alive (the set store counts what it holds)
     sets = [values[e - c : e].copy() for c, e in zip(sizes.tolist(), ends.tolist(),
                                                       strict=True)]
-    return sets, np.frombuffer(sigs, dtype=np.uint32).reshape(len(prepared), len(a))
+    return sets, sigs
+
+
+def sign_flat(prepared: Sequence[Prepared], a: np.ndarray, b: np.ndarray,
+              n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kernel's own output: every text's shingle set one after another (uint64),
+    each set's size (int64) and the signatures (uint32, one row per text). What a
+    worker sends back whole; every text's shingles must be `n` long (no `CHARS` text
+    unless `n` is `CHAR_SHINGLE`)."""
+    a = np.ascontiguousarray(a, dtype=np.uint32)
+    b = np.ascontiguousarray(b, dtype=np.uint32)
+    raw, counts, sigs = _fastsign.sign([data for data, _, _ in prepared],
+                                       bytes(mode for _, mode, _ in prepared),
+                                       [seps for _, _, seps in prepared], n, a, b)
+    return (np.frombuffer(raw, dtype=np.uint64), np.frombuffer(counts, dtype=np.int64),
+            np.frombuffer(sigs, dtype=np.uint32).reshape(len(prepared), len(a)))
 
 
 __all__ = ["CHARS", "COMPILED", "SIGNATURE_VERSION", "WORDS", "Prepared", "common", "prepare",
-           "sign_compiled",
-           "token_hash", "tokens"]
+           "sign_compiled", "sign_flat", "token_hash", "tokens"]

@@ -145,6 +145,18 @@ def sign_texts(texts: Sequence[str], num_perm: int = DEFAULT_NUM_PERM, seed: int
     return [s for s, _ in signed], sigs
 
 
+def sign_texts_flat(texts: Sequence[str], num_perm: int = DEFAULT_NUM_PERM,
+                    seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`sign_texts` as one array of every text's shingles, each set's size, and the
+    signatures: what a worker sends back for a chunk, without a set per text."""
+    if kernel.COMPILED:
+        a, b = permutations(num_perm, seed)
+        return kernel.sign_flat([prepare(text) for text in texts], a, b, DEFAULT_WORD_SHINGLE)
+    sets, sigs = sign_texts(texts, num_perm, seed)
+    flat = np.concatenate(sets) if sets else np.empty(0, dtype=_U64)
+    return flat, np.array([len(x) for x in sets], dtype=np.int64), sigs
+
+
 def reference_sign(data: bytes, mode: int, n: int, a: np.ndarray, b: np.ndarray,
                    separators: bytes = b"") -> tuple[np.ndarray, np.ndarray]:
     """One prepared text's (`kernel.prepare`) shingle set and signature, in Python and
@@ -288,6 +300,7 @@ __all__ = [
     "shingle_set",
     "sign",
     "sign_texts",
+    "sign_texts_flat",
     "reference_sign",
     "to_hash32",
     "token_hashes",

@@ -18,7 +18,7 @@ from typing import IO, Any, NamedTuple, TypeVar
 import numpy as np
 
 from cleaner.dedup.jsonl import _dump, _lines, _Long, _meta, _parse
-from cleaner.dedup.signatures import DEFAULT_NUM_PERM, DEFAULT_SEED, sign_texts
+from cleaner.dedup.signatures import DEFAULT_NUM_PERM, DEFAULT_SEED, sign_texts_flat
 
 #: Lines per work unit: enough that sending a chunk to a worker and its
 #: signatures back (a few MB) costs far less than signing it, few enough that
@@ -67,9 +67,7 @@ def sign_chunk(lines: list[tuple[int, bytes]], num_perm: int = DEFAULT_NUM_PERM)
         # 7 and "7" name one document, as in `clean`
         rows.append(Row(n, None, str(record["id"]), record["id"], len(text),
                          _meta(record.get("date")), _meta(record.get("source"))))
-    sets, sigs = sign_texts(texts, num_perm, DEFAULT_SEED)
-    counts = np.array([len(s) for s in sets], dtype=np.int64)
-    flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint64)
+    flat, counts, sigs = sign_texts_flat(texts, num_perm, DEFAULT_SEED)
     return SignedChunk(rows, flat, counts, sigs)
 
 
